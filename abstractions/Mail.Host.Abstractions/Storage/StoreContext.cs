@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Mail.Host.Storage;
+
+/// <summary>What a store provider is told about the instance it opens.</summary>
+public sealed class StoreContext
+{
+    /// <summary>The instance name from the manifest's <c>Stores</c> section.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The instance's section of the manifest (<c>Stores:&lt;name&gt;</c>), including <c>Type</c>.</summary>
+    public required IConfiguration Settings { get; init; }
+
+    /// <summary>The folder relative paths resolve against: the manifest's folder.</summary>
+    public required string BaseDirectory { get; init; }
+
+    /// <summary>The host's services, for loggers and options.</summary>
+    public required IServiceProvider Services { get; init; }
+
+    /// <summary>Resolves a path from the settings against <see cref="BaseDirectory"/>; absolute paths stay as they are.</summary>
+    /// <param name="path">A path as written in the manifest.</param>
+    /// <returns>The full path.</returns>
+    public string ResolvePath(string path) => Path.GetFullPath(path, BaseDirectory);
+}

@@ -1,0 +1,10 @@
+using Mail.Host.Storage;
+
+namespace Mail.Host.Plugins.InMemory;
+
+/// <summary>Placeholder being written.</summary>
+public sealed class MemoryLookupStore : IAsyncDisposable
+{
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
