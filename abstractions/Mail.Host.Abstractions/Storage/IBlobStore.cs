@@ -2,7 +2,9 @@ namespace Mail.Host.Storage;
 
 /// <summary>
 /// Immutable blobs addressed by the SHA-256 of their content (<see cref="BlobHash"/>). The caller computes the
-/// hash; putting the same hash twice is harmless. Reference counting is the engine's job, not the store's.
+/// hash; putting the same hash twice is harmless. A store may check the hash while writing and reject content that
+/// does not match it with <see cref="InvalidDataException"/>, storing nothing. Reference counting is the engine's
+/// job, not the store's.
 /// </summary>
 public interface IBlobStore
 {

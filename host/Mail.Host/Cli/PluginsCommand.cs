@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Mail.Host.Plugins;
+using Mail.Host.Startup;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mail.Host.Cli;
+
+/// <summary><c>mailhost plugins</c>: every plugin folder with its id, version, whether enabled, what it provides, and its status.</summary>
+internal static class PluginsCommand
+{
+    public static Command Create(Option<FileInfo> manifestOption)
+    {
+        var command = new Command("plugins", "List every plugin folder: id, version, enabled or not, what it provides, and its status (loaded, disabled, incompatible, malfunctioned, missing) with the reason.")
+        {
+            manifestOption,
+        };
+        command.SetAction(parse =>
+        {
+            var manifest = MailHostCommandLine.LoadManifest(parse.GetValue(manifestOption)!, Console.Error);
+            if (manifest is null)
+            {
+                return ExitCodes.ConfigurationError;
+            }
+
+            var services = new ServiceCollection();
+            services.AddLogging();
+            services.AddSingleton<IConfiguration>(manifest.Configuration);
+            var (catalog, _) = PluginBootstrap.Load(manifest, services);
+            using (var provider = services.BuildServiceProvider())
+            {
+                PluginBootstrap.Verify(manifest, catalog, provider);
+            }
+
+            Console.WriteLine($"manifest: {manifest.FilePath}");
+            Console.WriteLine($"plugins:  {manifest.PluginsDirectory}");
+            Console.WriteLine();
+            var rows = catalog.Plugins
+                .OrderBy(p => p.Id, StringComparer.Ordinal)
+                .Select(p => new[]
+                {
+                    p.Id,
+                    p.Descriptor?.Version ?? "-",
+                    p.Enabled ? "yes" : "no",
+                    p.Status.ToString().ToLowerInvariant(),
+                    p.Descriptor?.DescribeProvides() ?? "-",
+                    p.Reason ?? string.Empty,
+                })
+                .ToList();
+            Table.Write(Console.Out, ["ID", "VERSION", "ENABLED", "STATUS", "PROVIDES", "REASON"], rows);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using Mail.Host.Startup;
+using Mail.Host.Storage;
+using Microsoft.Extensions.Configuration;
+
+namespace Mail.Host.Manifest;
+
+/// <summary>The manifest as the host uses it: typed, defaults applied, relative paths resolved against its folder.</summary>
+internal sealed class HostManifest
+{
+    public const string DefaultHttpUrl = "http://127.0.0.1:8080";
+
+    private HostManifest(IConfiguration configuration, string filePath)
+    {
+        Configuration = configuration;
+        FilePath = filePath;
+        Directory = Path.GetDirectoryName(filePath)!;
+    }
+
+    public IConfiguration Configuration { get; }
+
+    public string FilePath { get; }
+
+    /// <summary>The manifest's folder, against which every relative path resolves.</summary>
+    public string Directory { get; }
+
+    public string Hostname { get; private set; } = "localhost";
+
+    public string PluginsDirectory { get; private set; } = string.Empty;
+
+    public string DataDirectory { get; private set; } = string.Empty;
+
+    public TimeSpan ShutdownTimeout { get; private set; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<string> HttpUrls { get; private set; } = [DefaultHttpUrl];
+
+    /// <summary>Plugins named in the manifest, by id; a plugin not named is disabled.</summary>
+    public IReadOnlyDictionary<string, PluginEntry> Plugins { get; private set; } = new Dictionary<string, PluginEntry>();
+
+    public IReadOnlyDictionary<string, ComponentEntry> Stores { get; private set; } = new Dictionary<string, ComponentEntry>();
+
+    public IReadOnlyDictionary<StoreRoles, string> Roles { get; private set; } = new Dictionary<StoreRoles, string>();
+
+    public IReadOnlyDictionary<string, ComponentEntry> Directories { get; private set; } = new Dictionary<string, ComponentEntry>();
+
+    public string? AuthenticationDirectory { get; private set; }
+
+    public IReadOnlyDictionary<string, ComponentEntry> Listeners { get; private set; } = new Dictionary<string, ComponentEntry>();
+
+    public bool IsEnabled(string pluginId) => Plugins.TryGetValue(pluginId, out var entry) && entry.Enabled;
+
+    public string ResolvePath(string path) => Path.GetFullPath(path, Directory);
+
+    public static HostManifest From(IConfiguration configuration, string filePath)
+    {
+        var manifest = new HostManifest(configuration, filePath);
+        var problems = new List<StartupProblem>();
+
+        var server = configuration.GetSection("Server");
+        manifest.Hostname = server["Hostname"] is { Length: > 0 } hostname ? hostname : Environment.MachineName.ToLowerInvariant();
+        manifest.PluginsDirectory = manifest.ResolvePath(server["PluginsDirectory"] is { Length: > 0 } plugins ? plugins : "plugins");
+        manifest.DataDirectory = manifest.ResolvePath(server["DataDirectory"] is { Length: > 0 } data ? data : "data");
+        if (server["ShutdownTimeoutSeconds"] is { } timeout)
+        {
+            if (int.TryParse(timeout, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds is > 0 and <= 3600)
+            {
+                manifest.ShutdownTimeout = TimeSpan.FromSeconds(seconds);
+            }
+            else
+            {
+                problems.Add(manifest.Problem($"Server:ShutdownTimeoutSeconds is '{timeout}', not a whole number of seconds from 1 to 3600", "set Server:ShutdownTimeoutSeconds to a number such as 30"));
+            }
+        }
+
+        var urls = configuration.GetSection("Http:Urls").GetChildren().Select(c => c.Value).OfType<string>().Where(u => u.Length > 0).ToList();
+        if (urls.Count > 0)
+        {
+            foreach (var url in urls)
+            {
+                if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+                {
+                    problems.Add(manifest.Problem($"Http:Urls has '{url}', which is not an http:// or https:// URL", "write each entry of Http:Urls as http://ADDRESS:PORT, for example http://127.0.0.1:8080"));
+                }
+            }
+
+            manifest.HttpUrls = urls;
+        }
+
+        var pluginEntries = new Dictionary<string, PluginEntry>(StringComparer.OrdinalIgnoreCase);
+        foreach (var plugin in configuration.GetSection("Plugins").GetChildren())
+        {
+            var enabled = true;
+            if (plugin["Enabled"] is { } flag && !bool.TryParse(flag, out enabled))
+            {
+                problems.Add(manifest.Problem($"Plugins:{plugin.Key}:Enabled is '{flag}', not true or false", $"set Plugins:{plugin.Key}:Enabled to true or false", plugin.Key));
+            }
+
+            pluginEntries[plugin.Key] = new PluginEntry(plugin.Key, enabled, plugin.GetSection("Settings"));
+        }
+
+        manifest.Plugins = pluginEntries;
+        manifest.Stores = ReadComponents(manifest, configuration.GetSection("Stores"), "Type", problems);
+        manifest.Directories = ReadComponents(manifest, configuration.GetSection("Directories"), "Type", problems);
+        manifest.Listeners = ReadComponents(manifest, configuration.GetSection("Listeners"), "Protocol", problems);
+
+        var roles = new Dictionary<StoreRoles, string>();
+        foreach (var role in new[] { StoreRoles.Data, StoreRoles.Blob, StoreRoles.FullText, StoreRoles.Lookup })
+        {
+            if (configuration[$"Roles:{role}"] is { Length: > 0 } storeName)
+            {
+                roles[role] = storeName;
+            }
+        }
+
+        manifest.Roles = roles;
+        manifest.AuthenticationDirectory = configuration["Authentication:Directory"] is { Length: > 0 } directory ? directory : null;
+
+        if (problems.Count > 0)
+        {
+            throw new StartupException(problems);
+        }
+
+        return manifest;
+    }
+
+    public StartupProblem Problem(string message, string fix, string? pluginId = null)
+        => new(message, FilePath, $"{fix} in {FilePath}", pluginId);
+
+    private static Dictionary<string, ComponentEntry> ReadComponents(HostManifest manifest, IConfigurationSection section, string typeKey, List<StartupProblem> problems)
+    {
+        var entries = new Dictionary<string, ComponentEntry>(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in section.GetChildren())
+        {
+            if (child[typeKey] is not { Length: > 0 } type)
+            {
+                problems.Add(manifest.Problem($"{section.Key}:{child.Key} has no {typeKey}", $"set {section.Key}:{child.Key}:{typeKey}"));
+                continue;
+            }
+
+            entries[child.Key] = new ComponentEntry(child.Key, type.ToLowerInvariant(), child);
+        }
+
+        return entries;
+    }
+}

@@ -1,0 +1,3 @@
+using Mail.Host.Cli;
+
+return await MailHostCommandLine.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using Mail.Host.Directory;
+using Mail.Host.Manifest;
+using Mail.Host.Plugins;
+using Mail.Host.Startup;
+using Mail.Host.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Mail.Host.Runtime;
+
+/// <summary>
+/// <c>mailhost serve</c>: everything is checked and every store opened before the first listener binds, so a
+/// server either starts whole or not at all.
+/// </summary>
+internal static class MailServer
+{
+    public static async Task RunAsync(HostManifest manifest, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ApplicationName = "mailhost",
+            ContentRootPath = manifest.Directory,
+            Args = [],
+        });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(manifest.Configuration);
+        builder.WebHost.UseUrls([.. manifest.HttpUrls]);
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = manifest.ShutdownTimeout);
+        builder.Services.AddSingleton(manifest);
+        builder.Services.AddSingleton<MailStores>();
+        builder.Services.AddSingleton<IMailStores>(sp => sp.GetRequiredService<MailStores>());
+        builder.Services.AddSingleton<MailDirectories>();
+        builder.Services.AddSingleton<IMailDirectories>(sp => sp.GetRequiredService<MailDirectories>());
+        builder.Services.AddSingleton<ProtocolListeners>();
+        builder.Services.AddHostedService<StoreFlushOnStop>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ProtocolListeners>());
+
+        var (catalog, problems) = PluginBootstrap.Load(manifest, builder.Services);
+        if (problems.Count > 0)
+        {
+            throw new StartupException(problems);
+        }
+
+        builder.Services.AddSingleton(catalog);
+        await using var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host");
+        var (registry, settingsProblems) = PluginBootstrap.Verify(manifest, catalog, app.Services);
+        if (settingsProblems.Count > 0)
+        {
+            throw new StartupException(settingsProblems);
+        }
+
+        System.IO.Directory.CreateDirectory(manifest.DataDirectory);
+        await app.Services.GetRequiredService<MailStores>().OpenAsync(manifest, registry, app.Services, cancellationToken).ConfigureAwait(false);
+        await app.Services.GetRequiredService<MailDirectories>().OpenAsync(manifest, registry, app.Services, cancellationToken).ConfigureAwait(false);
+
+        var listeners = app.Services.GetRequiredService<ProtocolListeners>();
+        foreach (var listener in manifest.Listeners.Values)
+        {
+            var (provider, plugin) = registry.Protocols[listener.Type];
+            try
+            {
+                listeners.Add(listener.Name, provider.CreateListener(ProviderRegistry.ListenerContextFor(manifest, listener, app.Services)));
+            }
+            catch (Exception ex)
+            {
+                throw new StartupException(new StartupProblem(
+                    $"the listener '{listener.Name}' (protocol '{listener.Type}') could not be created: {ex.GetType().Name}: {ex.Message}",
+                    manifest.FilePath,
+                    $"check Listeners:{listener.Name} in {manifest.FilePath}",
+                    plugin.Id));
+            }
+        }
+
+        MapHostRoutes(app, catalog);
+        foreach (var plugin in catalog.Usable)
+        {
+            try
+            {
+                plugin.Entry!.MapRoutes(plugin.Context!, app);
+            }
+            catch (Exception ex)
+            {
+                throw new StartupException(new StartupProblem(
+                    $"the plugin '{plugin.Id}' malfunctioned: it threw while adding its HTTP routes: {ex.GetType().Name}: {ex.Message}",
+                    plugin.AssemblyPath,
+                    $"reinstall or repair the plugin folder {plugin.Folder}, or set Plugins:{plugin.Id}:Enabled to false in {manifest.FilePath}",
+                    plugin.Id));
+            }
+        }
+
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException { InnerException: SocketException } or SocketException or IOException)
+        {
+            throw new StartupException(new StartupProblem(
+                $"cannot listen: {ex.Message}",
+                manifest.FilePath,
+                $"free the address or change Http:Urls or the listeners' Bind addresses in {manifest.FilePath}"));
+        }
+
+        logger.LogInformation(
+            "mailhost started with manifest {Manifest}: plugins {Plugins}; HTTP on {Urls}",
+            manifest.FilePath,
+            string.Join(", ", catalog.Usable.Select(p => $"{p.Id} {p.Descriptor!.Version}")),
+            string.Join(", ", manifest.HttpUrls));
+        await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("mailhost stopped");
+    }
+
+    private static void MapHostRoutes(WebApplication app, PluginCatalog catalog)
+    {
+        app.MapGet("/health", (IMailStores stores) => Results.Json(new HealthReport(
+            "ok",
+            [.. catalog.Plugins.Select(p => new PluginReport(p.Id, p.Descriptor?.Version, p.Status.ToString().ToLowerInvariant()))],
+            [.. Enum.GetValues<StoreRoles>().Where(r => r != StoreRoles.None && stores.Serves(r)).Select(r => r.ToString())])));
+    }
+
+    internal sealed record HealthReport(string Status, IReadOnlyList<PluginReport> Plugins, IReadOnlyList<string> Roles);
+
+    internal sealed record PluginReport(string Id, string? Version, string Status);
+}

@@ -1,0 +1,111 @@
+using Mail.Host.Manifest;
+using Mail.Host.Startup;
+using Mail.Host.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Mail.Host.Runtime;
+
+/// <summary>The open store instances, by manifest name, and the one serving each role.</summary>
+internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsyncDisposable
+{
+    private readonly List<(string Name, IStoreInstance Instance)> instances = [];
+    private readonly Dictionary<StoreRoles, IStoreInstance> byRole = [];
+
+    public IDataStore Data => Role(StoreRoles.Data, i => i.Data);
+
+    public IBlobStore Blob => Role(StoreRoles.Blob, i => i.Blob);
+
+    public IFullTextStore FullText => Role(StoreRoles.FullText, i => i.FullText);
+
+    public ILookupStore Lookup => Role(StoreRoles.Lookup, i => i.Lookup);
+
+    public bool Serves(StoreRoles role) => byRole.ContainsKey(role);
+
+    /// <summary>Opens every store of the manifest; the first failure stops the start, naming the plugin and the store.</summary>
+    public async Task OpenAsync(HostManifest manifest, ProviderRegistry registry, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        foreach (var store in manifest.Stores.Values)
+        {
+            var (provider, plugin) = registry.Stores[store.Type];
+            IStoreInstance instance;
+            try
+            {
+                instance = await provider.OpenAsync(ProviderRegistry.StoreContextFor(manifest, store, services), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new StartupException(new StartupProblem(
+                    $"the store '{store.Name}' (type '{store.Type}') could not be opened: {ex.GetType().Name}: {ex.Message}",
+                    manifest.FilePath,
+                    $"check Stores:{store.Name} in {manifest.FilePath} (paths, addresses, credentials) and that its backend is reachable",
+                    plugin.Id));
+            }
+
+            instances.Add((store.Name, instance));
+            logger.LogInformation("Opened store {Store} of type {StoreType} from plugin {Plugin}", store.Name, store.Type, plugin.Id);
+        }
+
+        foreach (var (role, name) in manifest.Roles)
+        {
+            var instance = instances.First(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase)).Instance;
+            object? served = role switch
+            {
+                StoreRoles.Data => instance.Data,
+                StoreRoles.Blob => instance.Blob,
+                StoreRoles.FullText => instance.FullText,
+                _ => instance.Lookup,
+            };
+            if (served is null)
+            {
+                var store = manifest.Stores[name];
+                throw new StartupException(new StartupProblem(
+                    $"the store '{name}' (type '{store.Type}') opened without the {role} role its plugin claims",
+                    manifest.FilePath,
+                    $"assign Roles:{role} to another store in {manifest.FilePath}, or report the fault to the plugin's authors",
+                    registry.Stores[store.Type].Plugin.Id));
+            }
+
+            byRole[role] = instance;
+        }
+    }
+
+    /// <summary>Makes everything every store holds durable; run at shutdown, after the listeners stopped.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (name, instance) in instances)
+        {
+            try
+            {
+                await instance.FlushAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Flushing store {Store} failed", name);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        for (var i = instances.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await instances[i].Instance.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Closing store {Store} failed", instances[i].Name);
+            }
+        }
+
+        instances.Clear();
+        byRole.Clear();
+    }
+
+    private T Role<T>(StoreRoles role, Func<IStoreInstance, T?> select)
+        where T : class
+        => byRole.TryGetValue(role, out var instance) && select(instance) is { } store
+            ? store
+            : throw new InvalidOperationException($"No store serves the {role} role: set Roles:{role} in the manifest to a store whose type serves it.");
+}
