@@ -1,0 +1,112 @@
+using System.Security.Cryptography;
+using Mail.Host.Directory;
+
+namespace Mail.Host.Plugins.InMemory;
+
+/// <summary>
+/// A directory whose principals and domains are written in the manifest. It never changes after it opens, so every
+/// lookup is a dictionary read and it is safe to use from any number of threads.
+/// </summary>
+internal sealed class StaticDirectory : IDirectory
+{
+    // Logins for names that do not exist are checked against this hash, so they cost one Argon2id computation like
+    // real ones and response times do not reveal which names exist. Its password is random and thrown away.
+    private static readonly Lazy<string> DummySecret =
+        new(() => PasswordHash.Hash(Convert.ToHexString(RandomNumberGenerator.GetBytes(32))), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    private readonly IReadOnlyList<string> domains;
+    private readonly Dictionary<string, StaticPrincipalEntry> byName = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, StaticPrincipalEntry> byAddress = new(StringComparer.Ordinal);
+    private readonly IReadOnlyDictionary<string, StaticPrincipalEntry> catchAll;
+
+    /// <summary>Creates the directory from settings that have no problems.</summary>
+    /// <param name="settings">The checked settings.</param>
+    public StaticDirectory(StaticDirectorySettings settings)
+    {
+        domains = settings.Domains;
+        catchAll = settings.CatchAll;
+        foreach (var entry in settings.Principals)
+        {
+            byName.Add(entry.Principal.Name, entry);
+            foreach (var address in entry.Principal.Addresses)
+            {
+                byAddress.Add(address, entry);
+            }
+        }
+
+        // Computed now rather than on the first unknown login, which would otherwise take twice as long as the rest.
+        _ = DummySecret.Value;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<AuthenticationResult> AuthenticateAsync(Credentials credentials, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (credentials is not PasswordCredentials { Password: { } password })
+        {
+            return ValueTask.FromResult(AuthenticationResult.Invalid);
+        }
+
+        var entry = FindLogin(credentials.Username);
+        var candidate = entry is { Principal.Kind: PrincipalKind.Individual, Secret: not null } ? entry : null;
+
+        // The hash is always computed, whether or not the name exists and even for an empty password, so that every
+        // failed login takes the same time. An empty password is refused even if a hash of it was configured.
+        var matches = PasswordHash.Verify(password, candidate?.Secret ?? DummySecret.Value);
+        if (candidate is null || !matches || password.Length == 0)
+        {
+            return ValueTask.FromResult(AuthenticationResult.Invalid);
+        }
+
+        return ValueTask.FromResult(candidate.Principal.Disabled
+            ? AuthenticationResult.DisabledPrincipal(candidate.Principal)
+            : AuthenticationResult.Succeeded(candidate.Principal));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<RecipientResolution> ResolveRecipientAsync(string address, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!StaticAddress.TryNormalize(address, out var normalized, out var domain))
+        {
+            return ValueTask.FromResult(RecipientResolution.NotFound);
+        }
+
+        if (byAddress.TryGetValue(normalized, out var entry) || catchAll.TryGetValue(domain, out entry))
+        {
+            return ValueTask.FromResult(RecipientResolution.For(entry.Principal));
+        }
+
+        return ValueTask.FromResult(RecipientResolution.NotFound);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<Principal?> FindPrincipalAsync(string name, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(name is not null && byName.TryGetValue(name, out var entry) ? entry.Principal : null);
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<string>> ListDomainsAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return ValueTask.FromResult(domains);
+    }
+
+    private StaticPrincipalEntry? FindLogin(string? username)
+    {
+        if (string.IsNullOrEmpty(username))
+        {
+            return null;
+        }
+
+        if (byName.TryGetValue(username, out var entry))
+        {
+            return entry;
+        }
+
+        return StaticAddress.TryNormalize(username, out var address, out _) && byAddress.TryGetValue(address, out entry) ? entry : null;
+    }
+}

@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+
+namespace Mail.Host.IntegrationTests;
+
+/// <summary>
+/// A private copy of the deployment folder for one test: its manifest and plugin folders can be changed freely, and
+/// the real mailhost executable runs from it.
+/// </summary>
+public sealed class TestDeployment : IDisposable
+{
+    private readonly DeploymentFixture fixture;
+    private readonly List<ServerProcess> servers = [];
+
+    public TestDeployment(DeploymentFixture fixture)
+    {
+        this.fixture = fixture;
+        Folder = Path.Combine(Path.GetTempPath(), "mailhost-" + Guid.NewGuid().ToString("N"));
+        CopyFolder(fixture.DeploymentFolder, Folder);
+        HttpPort = FreePort();
+    }
+
+    public string Folder { get; }
+
+    public string ManifestPath => Path.Combine(Folder, "mailhost.json");
+
+    public string PluginsFolder => Path.Combine(Folder, "plugins");
+
+    public int HttpPort { get; }
+
+    public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
+
+    /// <summary>Copies a test plugin (from tests/plugins, published by the build) into this deployment's plugins folder.</summary>
+    public void AddTestPlugin(string id) => CopyFolder(Path.Combine(fixture.TestPluginsFolder, id), Path.Combine(PluginsFolder, id));
+
+    public void EditManifest(Action<JsonObject> edit)
+    {
+        var manifest = JsonNode.Parse(File.ReadAllText(ManifestPath), documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
+        edit(manifest);
+        File.WriteAllText(ManifestPath, manifest.ToJsonString(new() { WriteIndented = true }));
+    }
+
+    public void EditDescriptor(string pluginId, Action<JsonObject> edit)
+    {
+        var path = Path.Combine(PluginsFolder, pluginId, "plugin.json");
+        var descriptor = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(descriptor);
+        File.WriteAllText(path, descriptor.ToJsonString());
+    }
+
+    /// <summary>Runs mailhost to completion with the HTTP port of this deployment.</summary>
+    public Task<CommandResult> RunAsync(params string[] arguments) => RunWithEnvironmentAsync([], arguments);
+
+    /// <summary>Runs mailhost to completion with extra environment variables.</summary>
+    public async Task<CommandResult> RunWithEnvironmentAsync(Dictionary<string, string> environment, params string[] arguments)
+    {
+        var start = StartInfo(arguments);
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"mailhost {string.Join(' ', arguments)} did not exit within 60 s:\n{await output}\n{await error}");
+        }
+
+        return new CommandResult(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts <c>mailhost serve</c> and waits until /health answers.</summary>
+    public async Task<ServerProcess> StartServerAsync()
+    {
+        var server = new ServerProcess(Process.Start(StartInfo(["serve"]))!, HttpUrl);
+        servers.Add(server);
+        await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
+        return server;
+    }
+
+    public void Dispose()
+    {
+        foreach (var server in servers)
+        {
+            server.Dispose();
+        }
+
+        try
+        {
+            System.IO.Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process that is still closing may hold a file for a moment; the temp folder is cleaned by the OS later.
+        }
+    }
+
+    private ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    {
+        var start = new ProcessStartInfo(Path.Combine(Folder, "mailhost"))
+        {
+            // Started from elsewhere on purpose: relative paths must resolve against the manifest's folder.
+            WorkingDirectory = Path.GetTempPath(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        if (!arguments.Contains("--help") && !arguments.Contains("--manifest"))
+        {
+            start.ArgumentList.Add("--manifest");
+            start.ArgumentList.Add(ManifestPath);
+        }
+
+        start.Environment["MAILHOST__Http__Urls__0"] = HttpUrl;
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        return start;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void CopyFolder(string source, string destination)
+    {
+        System.IO.Directory.CreateDirectory(destination);
+        foreach (var file in System.IO.Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(destination, Path.GetRelativePath(source, file));
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(target, File.GetUnixFileMode(file));
+            }
+        }
+    }
+}
