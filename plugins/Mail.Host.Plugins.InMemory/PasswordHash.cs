@@ -42,6 +42,8 @@ public static class PasswordHash
     /// <summary>Hashes a password with a random 16-byte salt and the default parameters.</summary>
     /// <param name="password">The password.</param>
     /// <returns>The PHC string.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="password"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="password"/> is empty: it is no password, and never verifies.</exception>
     public static string Hash(string password) => Hash(password, DefaultMemoryKiB, DefaultIterations, DefaultParallelism);
 
     /// <summary>Hashes a password with a random 16-byte salt and the given parameters.</summary>
@@ -51,10 +53,11 @@ public static class PasswordHash
     /// <param name="parallelism">Lanes; 1 to <see cref="MaxParallelism"/>.</param>
     /// <returns>The PHC string.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="password"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="password"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range.</exception>
     public static string Hash(string password, int memoryKiB, int iterations, int parallelism)
     {
-        ArgumentNullException.ThrowIfNull(password);
+        ArgumentException.ThrowIfNullOrEmpty(password);
         ArgumentOutOfRangeException.ThrowIfLessThan(parallelism, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(parallelism, MaxParallelism);
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
@@ -75,8 +78,8 @@ public static class PasswordHash
     /// <param name="password">The password to check.</param>
     /// <param name="phc">The stored hash.</param>
     /// <returns>
-    /// Whether the password matches; <see langword="false"/> also when <paramref name="phc"/> is not a well-formed
-    /// Argon2id hash (see <see cref="IsWellFormed"/>).
+    /// Whether the password matches; <see langword="false"/> for an empty password, and when <paramref name="phc"/> is
+    /// not a well-formed Argon2id hash (see <see cref="IsWellFormed"/>).
     /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="password"/> is null.</exception>
     public static bool Verify(string password, string? phc)
@@ -87,8 +90,10 @@ public static class PasswordHash
             return false;
         }
 
-        var actual = Compute(password, parsed.Salt, parsed.MemoryKiB, parsed.Iterations, parsed.Parallelism, parsed.Hash.Length);
-        return CryptographicOperations.FixedTimeEquals(actual, parsed.Hash);
+        // An empty password is refused, but only after the full computation (on a stand-in, since Argon2 takes no
+        // empty input) so that it costs what any other wrong password costs.
+        var actual = Compute(password.Length == 0 ? "\0" : password, parsed.Salt, parsed.MemoryKiB, parsed.Iterations, parsed.Parallelism, parsed.Hash.Length);
+        return CryptographicOperations.FixedTimeEquals(actual, parsed.Hash) && password.Length > 0;
     }
 
     /// <summary>Checks that a string is an Argon2id PHC hash this class can verify, and says what is wrong if not.</summary>

@@ -51,10 +51,9 @@ internal sealed class StaticDirectory : IDirectory
         var entry = FindLogin(credentials.Username);
         var candidate = entry is { Principal.Kind: PrincipalKind.Individual, Secret: not null } ? entry : null;
 
-        // The hash is always computed, whether or not the name exists and even for an empty password, so that every
-        // failed login takes the same time. An empty password is refused even if a hash of it was configured.
+        // The hash is always computed, whether or not the name exists, so that every failed login takes the same time.
         var matches = PasswordHash.Verify(password, candidate?.Secret ?? DummySecret.Value);
-        if (candidate is null || !matches || password.Length == 0)
+        if (candidate is null || !matches)
         {
             return ValueTask.FromResult(AuthenticationResult.Invalid);
         }

@@ -64,7 +64,7 @@ public sealed class PasswordHashTests
 
     [Theory]
     [InlineData("pässwörd ✓")]
-    [InlineData("")]
+    [InlineData(" ")]
     [InlineData("\0")]
     public void Hash_then_Verify_round_trips_any_text(string password)
     {
@@ -135,6 +135,12 @@ public sealed class PasswordHashTests
         Assert.False(PasswordHash.Verify("pw", null));
         Assert.False(PasswordHash.IsWellFormed(null, out var problem));
         Assert.Equal("it is empty", problem);
+    }
+
+    [Fact]
+    public void Empty_password_cannot_be_hashed()
+    {
+        Assert.Throws<ArgumentException>(() => PasswordHash.Hash(string.Empty));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Mail.Host.Manifest;
 using Mail.Host.Startup;
+using Xunit;
 
 namespace Mail.Host.Tests;
 

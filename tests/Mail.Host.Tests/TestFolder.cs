@@ -8,7 +8,7 @@ internal sealed class TestFolder : IDisposable
     public TestFolder()
     {
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mailhost-tests-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
+        System.IO.Directory.CreateDirectory(Path);
     }
 
     public string Path { get; }
@@ -22,7 +22,7 @@ internal sealed class TestFolder : IDisposable
     public string Write(string relativePath, string text)
     {
         var full = Combine(relativePath);
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+        System.IO.Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
         File.WriteAllText(full, text, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         return full;
     }
@@ -71,7 +71,7 @@ internal sealed class TestFolder : IDisposable
     {
         try
         {
-            Directory.Delete(Path, recursive: true);
+            System.IO.Directory.Delete(Path, recursive: true);
         }
         catch (DirectoryNotFoundException)
         {
