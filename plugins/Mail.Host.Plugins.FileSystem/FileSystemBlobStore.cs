@@ -36,12 +36,19 @@ internal sealed class FileSystemBlobStore : IBlobStore
     public static FileSystemBlobStore Open(string root)
     {
         var store = new FileSystemBlobStore(root);
-        var parent = Path.GetDirectoryName(root);
-        var created = !System.IO.Directory.Exists(root);
-        System.IO.Directory.CreateDirectory(store.tempFolder);
-        if (created && parent is not null)
+
+        // Each folder created on the way to the root must be flushed into its parent, or a power loss could take
+        // the whole store with it.
+        var created = new List<string>();
+        for (var folder = root; folder is not null && !System.IO.Directory.Exists(folder); folder = Path.GetDirectoryName(folder))
         {
-            DirectorySync.Flush(parent);
+            created.Add(folder);
+        }
+
+        System.IO.Directory.CreateDirectory(store.tempFolder);
+        foreach (var folder in created)
+        {
+            DirectorySync.Flush(Path.GetDirectoryName(folder)!);
         }
 
         // Nothing can still be writing these: the folder is this store's alone and the store is only now opening.
@@ -57,7 +64,7 @@ internal sealed class FileSystemBlobStore : IBlobStore
     public async ValueTask PutAsync(BlobHash hash, Stream content, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        var name = hash.ToString();
+        var name = NameOf(hash);
         var tempPath = Path.Combine(tempFolder, $"{name}.{Guid.NewGuid():N}");
         try
         {
@@ -72,6 +79,12 @@ internal sealed class FileSystemBlobStore : IBlobStore
             }
             catch (Exception ex) when (IsStorageFailure(ex))
             {
+                // A fan-out folder removed behind the store's back is created again by the next put.
+                if (ex is DirectoryNotFoundException)
+                {
+                    durableFolders.Clear();
+                }
+
                 throw Unavailable($"store blob {name}", ex);
             }
         }
@@ -155,7 +168,7 @@ internal sealed class FileSystemBlobStore : IBlobStore
     public ValueTask<bool> DeleteAsync(BlobHash hash, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var name = hash.ToString();
+        var name = NameOf(hash);
         var path = PathOf(hash);
         var doomed = Path.Combine(tempFolder, $"{name}.{Guid.NewGuid():N}.deleted");
         try
@@ -265,9 +278,15 @@ internal sealed class FileSystemBlobStore : IBlobStore
     private static StoreUnavailableException Unavailable(string action, Exception cause)
         => new($"The filesystem blob store could not {action}: {cause.Message}", cause);
 
-    private string PathOf(BlobHash hash)
+    private static string NameOf(BlobHash hash)
     {
         var name = hash.ToString();
+        return name.Length == BlobHash.Size * 2 ? name : throw new ArgumentException("The blob hash was never assigned.", nameof(hash));
+    }
+
+    private string PathOf(BlobHash hash)
+    {
+        var name = NameOf(hash);
         return Path.Combine(root, name[..2], name[2..4], name);
     }
 

@@ -102,6 +102,22 @@ public static class PasswordHash
     /// <returns>Whether the string is well formed.</returns>
     public static bool IsWellFormed(string? phc, [NotNullWhen(false)] out string? problem) => TryParse(phc, out _, out problem);
 
+    /// <summary>Reads the cost parameters of a well-formed hash.</summary>
+    /// <param name="phc">The hash.</param>
+    /// <param name="parameters">Its memory in KiB, iterations and lanes.</param>
+    /// <returns>Whether the hash is well formed.</returns>
+    internal static bool TryReadParameters(string? phc, out (int MemoryKiB, int Iterations, int Parallelism) parameters)
+    {
+        parameters = default;
+        if (!TryParse(phc, out var parsed, out _))
+        {
+            return false;
+        }
+
+        parameters = (parsed.MemoryKiB, parsed.Iterations, parsed.Parallelism);
+        return true;
+    }
+
     private static bool TryParse(string? phc, [NotNullWhen(true)] out ParsedHash? parsed, [NotNullWhen(false)] out string? problem)
     {
         parsed = null;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Mail.Host.Directory;
 
@@ -9,11 +10,12 @@ namespace Mail.Host.Plugins.InMemory;
 /// </summary>
 internal sealed class StaticDirectory : IDirectory
 {
-    // Logins for names that do not exist are checked against this hash, so they cost one Argon2id computation like
-    // real ones and response times do not reveal which names exist. Its password is random and thrown away.
-    private static readonly Lazy<string> DummySecret =
-        new(() => PasswordHash.Hash(Convert.ToHexString(RandomNumberGenerator.GetBytes(32))), LazyThreadSafetyMode.ExecutionAndPublication);
+    // Logins for names that do not exist are checked against a hash of a random, discarded password, so they cost one
+    // Argon2id computation like real ones and response times do not reveal which names exist. One hash per set of
+    // parameters serves every directory in the process.
+    private static readonly ConcurrentDictionary<(int MemoryKiB, int Iterations, int Parallelism), Lazy<string>> DummySecrets = new();
 
+    private readonly string dummySecret;
     private readonly IReadOnlyList<string> domains;
     private readonly Dictionary<string, StaticPrincipalEntry> byName = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, StaticPrincipalEntry> byAddress = new(StringComparer.Ordinal);
@@ -35,7 +37,7 @@ internal sealed class StaticDirectory : IDirectory
         }
 
         // Computed now rather than on the first unknown login, which would otherwise take twice as long as the rest.
-        _ = DummySecret.Value;
+        dummySecret = DummySecretLike(settings.Principals);
     }
 
     /// <inheritdoc />
@@ -52,7 +54,7 @@ internal sealed class StaticDirectory : IDirectory
         var candidate = entry is { Principal.Kind: PrincipalKind.Individual, Secret: not null } ? entry : null;
 
         // The hash is always computed, whether or not the name exists, so that every failed login takes the same time.
-        var matches = PasswordHash.Verify(password, candidate?.Secret ?? DummySecret.Value);
+        var matches = PasswordHash.Verify(password, candidate?.Secret ?? dummySecret);
         if (candidate is null || !matches)
         {
             return ValueTask.FromResult(AuthenticationResult.Invalid);
@@ -92,6 +94,31 @@ internal sealed class StaticDirectory : IDirectory
     {
         cancellationToken.ThrowIfCancellationRequested();
         return ValueTask.FromResult(domains);
+    }
+
+    private static string DummySecretLike(IEnumerable<StaticPrincipalEntry> entries)
+    {
+        // The parameters most secrets use, so that an unknown name costs what a typical known one does.
+        var counts = new Dictionary<(int MemoryKiB, int Iterations, int Parallelism), int>();
+        foreach (var entry in entries)
+        {
+            if (PasswordHash.TryReadParameters(entry.Secret, out var found))
+            {
+                counts[found] = counts.GetValueOrDefault(found) + 1;
+            }
+        }
+
+        var parameters = counts.Count == 0
+            ? (PasswordHash.DefaultMemoryKiB, PasswordHash.DefaultIterations, PasswordHash.DefaultParallelism)
+            : counts.MaxBy(pair => pair.Value).Key;
+
+        return DummySecrets.GetOrAdd(
+            parameters,
+            key => new Lazy<string>(() => PasswordHash.Hash(
+                Convert.ToHexString(RandomNumberGenerator.GetBytes(32)),
+                key.MemoryKiB,
+                key.Iterations,
+                key.Parallelism))).Value;
     }
 
     private StaticPrincipalEntry? FindLogin(string? username)

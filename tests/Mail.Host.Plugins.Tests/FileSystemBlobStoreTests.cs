@@ -207,6 +207,14 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public void Validate_reports_a_Path_that_is_not_a_path()
+    {
+        var problem = Assert.Single(provider.Validate(folder.Context("bad\0name")));
+
+        Assert.Contains("not a usable path", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Opening_without_a_Path_fails_with_the_validation_message()
     {
         var context = folder.Context(null);

@@ -7,8 +7,6 @@ namespace Mail.Host.Tests;
 /// <summary>Loads manifests with an explicit environment, so the tests never see the real one.</summary>
 internal static class Load
 {
-    public static Dictionary<string, string?> NoEnvironment => new(StringComparer.Ordinal);
-
     public static HostManifest Manifest(string path, params (string Name, string? Value)[] environment)
         => ManifestLoader.Load(path, environment.ToDictionary(e => e.Name, e => e.Value, StringComparer.Ordinal));
 

@@ -102,7 +102,7 @@ public sealed class ManifestEnvironmentTests : IDisposable
         Assert.Contains("'forever'", problem.Message, StringComparison.Ordinal);
     }
 
-    [Fact(Skip = "host bug: MAILHOST__Http__Urls given as one value is silently ignored and the default URL is used")]
+    [Fact]
     public void Http_urls_given_as_one_value_in_the_environment_is_used_or_reported()
     {
         var path = folder.WriteManifest("{}");

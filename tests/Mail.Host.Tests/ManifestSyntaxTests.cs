@@ -25,6 +25,17 @@ public sealed class ManifestSyntaxTests : IDisposable
     }
 
     [Fact]
+    public void The_column_counts_characters_not_bytes()
+    {
+        // The '!' is the 33rd character of line 2; the three 'é' before it take two bytes each.
+        var path = folder.WriteManifest("{\n  \"Server\": { \"Hostname\": \"\u00e9\u00e9\u00e9\" ! }\n}\n");
+
+        var problem = Assert.Single(Load.Problems(path));
+
+        Assert.Equal($"{path}:2:33", problem.File);
+    }
+
+    [Fact]
     public void An_error_on_the_first_line_is_line_1()
     {
         var path = folder.WriteManifest("{ \"Server\": } ");

@@ -206,6 +206,23 @@ public sealed class PluginCatalogTests : IDisposable
     }
 
     [Fact]
+    public void A_descriptor_with_a_null_role_list_is_malfunctioned_not_a_crash()
+    {
+        folder.Write(Path.Combine("plugins", "broken", "plugin.json"), """
+            { "id": "broken", "version": "1.0.0", "contractsVersion": "1.0.0", "assembly": "B.dll", "provides": { "stores": { "kv": null } } }
+            """);
+        folder.WritePlugin("memory");
+        PluginCatalog? catalog = null;
+
+        var exception = Record.Exception(() => catalog = Discover("""{ "Plugins": { "memory": {} } }"""));
+
+        Assert.Null(exception);
+        Assert.Equal(PluginStatus.Malfunctioned, Status(catalog!, "broken"));
+        Assert.Equal(PluginStatus.Pending, Status(catalog!, "memory"));
+        Assert.Empty(catalog!.Problems());
+    }
+
+    [Fact]
     public void Folders_are_listed_in_ordinal_order()
     {
         folder.WritePlugin("zeta");

@@ -73,6 +73,11 @@ internal sealed class HostManifest
         }
 
         var urls = configuration.GetSection("Http:Urls").GetChildren().Select(c => c.Value).OfType<string>().Where(u => u.Length > 0).ToList();
+        if (urls.Count == 0 && configuration["Http:Urls"] is { Length: > 0 } singleUrl)
+        {
+            // MAILHOST__Http__Urls=URL sets the key itself rather than an array entry; one URL is what it means.
+            urls.Add(singleUrl);
+        }
         if (urls.Count > 0)
         {
             foreach (var url in urls)

@@ -13,6 +13,8 @@ internal static class ManifestLoader
 {
     public const string EnvironmentPrefix = "MAILHOST__";
 
+    private static readonly byte[] Utf8Bom = [0xEF, 0xBB, 0xBF];
+
     private static readonly JsonDocumentOptions JsonOptions = new()
     {
         // The same leniency as the configuration JSON provider, so what passes here also binds there.
@@ -53,25 +55,39 @@ internal static class ManifestLoader
             throw new StartupException(problems);
         }
 
-        var configuration = new ConfigurationBuilder()
-            .AddJsonFile(fullPath, optional: false, reloadOnChange: false)
-            .AddInMemoryCollection(environment
-                .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
-                .Select(e => new KeyValuePair<string, string?>(ToConfigurationKey(e.Key), e.Value)))
-            .Build();
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = new ConfigurationBuilder()
+                .AddJsonFile(fullPath, optional: false, reloadOnChange: false)
+                .AddInMemoryCollection(environment
+                    .Where(e => e.Key.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
+                    .Select(e => new KeyValuePair<string, string?>(ToConfigurationKey(e.Key), e.Value)))
+                .Build();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or IOException)
+        {
+            // The checks above mirror the configuration provider's rules; this catches any it has that they miss.
+            throw new StartupException(new StartupProblem(
+                $"the manifest could not be read: {ex.Message}",
+                fullPath,
+                $"correct {fullPath} as the message says"));
+        }
+
         return HostManifest.From(configuration, fullPath);
     }
 
     private static JsonDocument ParseJson(string fullPath)
     {
+        var bytes = File.ReadAllBytes(fullPath);
         try
         {
-            return JsonDocument.Parse(File.ReadAllBytes(fullPath), JsonOptions);
+            return JsonDocument.Parse(WithoutByteOrderMark(bytes), JsonOptions);
         }
         catch (JsonException ex)
         {
             var line = (ex.LineNumber ?? 0) + 1;
-            var column = (ex.BytePositionInLine ?? 0) + 1;
+            var column = CharacterColumn(WithoutByteOrderMark(bytes).Span, (int)(ex.LineNumber ?? 0), (int)(ex.BytePositionInLine ?? 0)) + 1;
             var reason = ex.Message;
             var cut = reason.IndexOf(" LineNumber:", StringComparison.Ordinal);
             if (cut > 0)
@@ -86,11 +102,35 @@ internal static class ManifestLoader
         }
     }
 
+    /// <summary>Editors on some systems start UTF-8 files with a byte order mark; the JSON reader does not accept one.</summary>
+    internal static ReadOnlyMemory<byte> WithoutByteOrderMark(byte[] bytes)
+        => bytes.AsSpan().StartsWith(Utf8Bom) ? bytes.AsMemory(Utf8Bom.Length) : bytes;
+
+    /// <summary>The reader reports a byte offset; an operator's editor counts characters.</summary>
+    private static int CharacterColumn(ReadOnlySpan<byte> json, int lineIndex, int byteOffset)
+    {
+        var start = 0;
+        for (var line = 0; line < lineIndex; line++)
+        {
+            var next = json[start..].IndexOf((byte)'\n');
+            if (next < 0)
+            {
+                return byteOffset;
+            }
+
+            start += next + 1;
+        }
+
+        var length = Math.Min(byteOffset, json.Length - start);
+        return System.Text.Encoding.UTF8.GetCharCount(json.Slice(start, length));
+    }
+
     private static void CheckKeys(JsonElement element, SchemaNode schema, string path, string file, List<StartupProblem> problems)
     {
         switch (schema.Kind)
         {
             case SchemaKind.Section or SchemaKind.OpenSection when element.ValueKind == JsonValueKind.Object:
+                CheckDuplicates(element, path, file, problems);
                 foreach (var property in element.EnumerateObject())
                 {
                     var childPath = Join(path, property.Name);
@@ -102,10 +142,15 @@ internal static class ManifestLoader
                     {
                         problems.Add(UnknownKey(childPath, property.Name, schema, file, $"in {file}"));
                     }
+                    else
+                    {
+                        CheckOpenDuplicates(property.Value, childPath, file, problems);
+                    }
                 }
 
                 break;
             case SchemaKind.Map when element.ValueKind == JsonValueKind.Object:
+                CheckDuplicates(element, path, file, problems);
                 foreach (var property in element.EnumerateObject())
                 {
                     CheckKeys(property.Value, schema.Element!, Join(path, property.Name), file, problems);
@@ -132,6 +177,43 @@ internal static class ManifestLoader
                     file,
                     $"write {path} as {Describe(schema.Kind)} in {file}; the manifest reference in README.md lists every key"));
                 break;
+        }
+    }
+
+    /// <summary>Configuration keys ignore case, so "Hostname" and "hostname" in one object are the same key twice.</summary>
+    private static void CheckDuplicates(JsonElement element, string path, string file, List<StartupProblem> problems)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!seen.Add(property.Name))
+            {
+                var key = Join(path, property.Name);
+                problems.Add(new StartupProblem(
+                    $"the manifest key {key} is given twice (keys ignore case)",
+                    file,
+                    $"keep one {key} in {file}"));
+            }
+        }
+    }
+
+    private static void CheckOpenDuplicates(JsonElement element, string path, string file, List<StartupProblem> problems)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            CheckDuplicates(element, path, file, problems);
+            foreach (var property in element.EnumerateObject())
+            {
+                CheckOpenDuplicates(property.Value, Join(path, property.Name), file, problems);
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            var index = 0;
+            foreach (var item in element.EnumerateArray())
+            {
+                CheckOpenDuplicates(item, Join(path, index++.ToString(System.Globalization.CultureInfo.InvariantCulture)), file, problems);
+            }
         }
     }
 

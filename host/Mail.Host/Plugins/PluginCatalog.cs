@@ -128,8 +128,9 @@ internal sealed class PluginCatalog
         {
             descriptor = PluginDescriptor.Read(descriptorPath);
         }
-        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
+            // Whatever is wrong with one folder, the others and the status listing go on.
             var unreadable = new PluginState(folderName, folder, null, manifest.IsEnabled(folderName));
             unreadable.Fail(PluginStatus.Malfunctioned, ex.Message);
             return unreadable;

@@ -56,7 +56,7 @@ internal sealed partial class PluginDescriptor
         Model? model;
         try
         {
-            model = JsonSerializer.Deserialize<Model>(File.ReadAllBytes(path), Options);
+            model = JsonSerializer.Deserialize<Model>(Manifest.ManifestLoader.WithoutByteOrderMark(File.ReadAllBytes(path)).Span, Options);
         }
         catch (JsonException ex)
         {
@@ -83,7 +83,7 @@ internal sealed partial class PluginDescriptor
             throw new FormatException($"{FileName} of '{model.Id}' has contractsVersion '{model.ContractsVersion}', which is not a version such as 1.0.0");
         }
 
-        if (string.IsNullOrWhiteSpace(model.Assembly) || model.Assembly != Path.GetFileName(model.Assembly) || !model.Assembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        if (string.IsNullOrWhiteSpace(model.Assembly) || model.Assembly.IndexOfAny(['/', '\\']) >= 0 || !model.Assembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
         {
             throw new FormatException($"{FileName} of '{model.Id}' has assembly '{model.Assembly}'; it must be the file name of a .dll in the plugin's folder");
         }
@@ -91,10 +91,15 @@ internal sealed partial class PluginDescriptor
         var stores = new Dictionary<string, StoreRoles>(StringComparer.OrdinalIgnoreCase);
         foreach (var (type, roleNames) in model.Provides?.Stores ?? [])
         {
+            if (roleNames is null)
+            {
+                throw new FormatException($"{FileName} of '{model.Id}' gives store type '{type}' no list of roles");
+            }
+
             var roles = StoreRoles.None;
             foreach (var roleName in roleNames)
             {
-                if (!Enum.TryParse<StoreRoles>(roleName, ignoreCase: true, out var role) || role == StoreRoles.None)
+                if (!TryParseRole(roleName, out var role))
                 {
                     throw new FormatException($"{FileName} of '{model.Id}' gives store type '{type}' the role '{roleName}'; roles are data, blob, fullText and lookup");
                 }
@@ -113,12 +118,30 @@ internal sealed partial class PluginDescriptor
             ContractsVersion = contracts,
             Assembly = model.Assembly,
             StoreTypes = stores,
-            DirectoryTypes = (model.Provides?.Directories ?? []).Select(d => d.ToLowerInvariant()).ToList(),
-            Protocols = (model.Provides?.Protocols ?? []).Select(p => p.ToLowerInvariant()).ToList(),
+            DirectoryTypes = Names(model.Id, "directories", model.Provides?.Directories),
+            Protocols = Names(model.Id, "protocols", model.Provides?.Protocols),
         };
     }
 
-    [GeneratedRegex("^[a-z][a-z0-9-]{0,63}$")]
+    /// <summary>Exactly one role name; <see cref="Enum.TryParse{TEnum}(string, bool, out TEnum)"/> would also take numbers and lists.</summary>
+    private static bool TryParseRole(string? name, out StoreRoles role)
+    {
+        role = StoreRoles.None;
+        var match = Enum.GetNames<StoreRoles>().FirstOrDefault(n => n != nameof(StoreRoles.None) && string.Equals(n, name, StringComparison.OrdinalIgnoreCase));
+        return match is not null && Enum.TryParse(match, out role);
+    }
+
+    private static List<string> Names(string id, string what, List<string?>? names)
+    {
+        if (names is not null && names.Any(string.IsNullOrWhiteSpace))
+        {
+            throw new FormatException($"{FileName} of '{id}' has an empty name in provides.{what}");
+        }
+
+        return (names ?? []).Select(n => n!.ToLowerInvariant()).Distinct().ToList();
+    }
+
+    [GeneratedRegex("\\A[a-z][a-z0-9-]{0,63}\\z")]
     private static partial Regex IdPattern();
 
     private sealed class Model
@@ -138,11 +161,11 @@ internal sealed partial class PluginDescriptor
 
     private sealed class ProvidesModel
     {
-        public Dictionary<string, List<string>>? Stores { get; set; }
+        public Dictionary<string, List<string?>?>? Stores { get; set; }
 
-        public List<string>? Directories { get; set; }
+        public List<string?>? Directories { get; set; }
 
         [JsonPropertyName("protocols")]
-        public List<string>? Protocols { get; set; }
+        public List<string?>? Protocols { get; set; }
     }
 }

@@ -120,7 +120,14 @@ internal static class DeploymentValidator
     public static bool TryParseTls(string? value, out TlsMode mode)
     {
         mode = TlsMode.StartTls;
-        return value is null || Enum.TryParse(value, ignoreCase: true, out mode);
+        if (value is null)
+        {
+            return true;
+        }
+
+        // Only the names: Enum.TryParse would also take "7" or "None,Implicit".
+        var name = Enum.GetNames<TlsMode>().FirstOrDefault(n => string.Equals(n, value, StringComparison.OrdinalIgnoreCase));
+        return name is not null && Enum.TryParse(name, out mode);
     }
 
     private static Dictionary<string, PluginState> Claims(PluginCatalog catalog, List<PluginState> usable, Func<PluginDescriptor, IEnumerable<string>> provided, string what, List<StartupProblem> problems)
