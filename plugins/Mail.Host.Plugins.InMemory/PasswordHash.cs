@@ -90,7 +90,7 @@ public static class PasswordHash
             return false;
         }
 
-        // An empty password is refused, but only after the full computation (on a stand-in, since Argon2 takes no
+        // An empty password is refused, but only after the full computation (on a stand-in, since the library takes no
         // empty input) so that it costs what any other wrong password costs.
         var actual = Compute(password.Length == 0 ? "\0" : password, parsed.Salt, parsed.MemoryKiB, parsed.Iterations, parsed.Parallelism, parsed.Hash.Length);
         return CryptographicOperations.FixedTimeEquals(actual, parsed.Hash) && password.Length > 0;

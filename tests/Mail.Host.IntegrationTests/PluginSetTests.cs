@@ -106,8 +106,9 @@ public sealed class PluginSetTests(DeploymentFixture fixture) : IDisposable
 
     public void Dispose() => deployment.Dispose();
 
+    /// <summary>The row of one plugin, its columns separated by single spaces (widths depend on the other rows).</summary>
     private static string Row(CommandResult result, string id)
-        => Assert.Single(result.Output.Split('\n'), l => l.StartsWith(id + " ", StringComparison.Ordinal));
+        => string.Join(' ', Assert.Single(result.Output.Split('\n'), l => l.StartsWith(id + " ", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     private static string? PluginStatus(JsonElement health, string id)
         => health.GetProperty("plugins").EnumerateArray()

@@ -11,6 +11,7 @@ public sealed partial class ServerProcess : IDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
     private readonly HttpClient http;
+    private bool disposed;
 
     public ServerProcess(Process process, string baseUrl)
     {
@@ -86,6 +87,12 @@ public sealed partial class ServerProcess : IDisposable
 
     public void Dispose()
     {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);
