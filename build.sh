@@ -46,7 +46,10 @@ publish_plugin() { # project-folder target-root
 
 dotnet publish host/Mail.Host -c Release --no-build --nologo -v quiet -o "$out"
 echo "  host -> $out/mailhost"
+# A plugin is a project folder with a plugin.json; anything else under plugins/ (plugins/shared: libraries that
+# plugins reference and carry in their own folders) is not published on its own.
 for project in plugins/*/; do
+  [ -f "${project}plugin.json" ] || continue
   publish_plugin "${project%/}" "$out/plugins"
 done
 

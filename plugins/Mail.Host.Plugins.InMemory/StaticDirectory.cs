@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Mail.Host.Directory;
+using Mail.Host.Plugins.Security;
 
 namespace Mail.Host.Plugins.InMemory;
 

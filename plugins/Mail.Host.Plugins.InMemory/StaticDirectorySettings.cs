@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Mail.Host.Directory;
+using Mail.Host.Plugins.Security;
 using Microsoft.Extensions.Configuration;
 
 namespace Mail.Host.Plugins.InMemory;

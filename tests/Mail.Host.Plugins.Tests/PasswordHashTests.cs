@@ -1,4 +1,4 @@
-using Mail.Host.Plugins.InMemory;
+using Mail.Host.Plugins.Security;
 using Xunit;
 
 namespace Mail.Host.Plugins.Tests;

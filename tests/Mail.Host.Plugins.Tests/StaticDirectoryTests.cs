@@ -4,6 +4,7 @@ using System.Text;
 using Mail.Host.Conformance;
 using Mail.Host.Directory;
 using Mail.Host.Plugins.InMemory;
+using Mail.Host.Plugins.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit;

@@ -218,6 +218,23 @@ public sealed class DeploymentValidatorTests : IDisposable
     }
 
     [Fact]
+    public void A_data_store_type_may_serve_the_other_roles_through_the_engine()
+    {
+        folder.WritePlugin("memory", stores: MemoryStores);
+        folder.WritePlugin("filesystem", stores: BlobStores);
+
+        var problems = Validate("""
+            {
+              "Plugins": { "memory": {}, "filesystem": {} },
+              "Stores": { "main": { "Type": "memory" } },
+              "Roles": { "Data": "main", "Blob": "main", "FullText": "main", "Lookup": "main" }
+            }
+            """);
+
+        Assert.Empty(problems);
+    }
+
+    [Fact]
     public void A_directory_type_no_plugin_provides_is_a_problem()
     {
         folder.WritePlugin("memory", directories: "\"static\"");

@@ -5,7 +5,7 @@ using Mail.Host.Startup;
 
 namespace Mail.Host.Cli;
 
-/// <summary>The <c>mailhost</c> command line: serve, plugins, check; each with --help.</summary>
+/// <summary>The <c>mailhost</c> command line: serve, plugins, check, and account, domain and group (through a running server's admin API); each with --help.</summary>
 internal static class MailHostCommandLine
 {
     public static async Task<int> RunAsync(string[] args)
@@ -14,6 +14,9 @@ internal static class MailHostCommandLine
         root.Subcommands.Add(ServeCommand());
         root.Subcommands.Add(PluginsCommand.Create(ManifestOption()));
         root.Subcommands.Add(CheckCommand.Create(ManifestOption()));
+        root.Subcommands.Add(AccountCommand.Create());
+        root.Subcommands.Add(DomainCommand.Create());
+        root.Subcommands.Add(GroupCommand.Create());
 
         // The generic host handles SIGINT and SIGTERM itself and shuts down gracefully; the parser must not race it.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };

@@ -1,3 +1,4 @@
+using Mail.Host.Engine.Storage;
 using Mail.Host.Manifest;
 using Mail.Host.Startup;
 using Mail.Host.Storage;
@@ -9,15 +10,16 @@ namespace Mail.Host.Runtime;
 internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsyncDisposable
 {
     private readonly List<(string Name, IStoreInstance Instance)> instances = [];
-    private readonly Dictionary<StoreRoles, IStoreInstance> byRole = [];
+    private readonly Dictionary<StoreRoles, object> byRole = [];
+    private readonly List<IAsyncDisposable> adapters = [];
 
-    public IDataStore Data => Role(StoreRoles.Data, i => i.Data);
+    public IDataStore Data => Role<IDataStore>(StoreRoles.Data);
 
-    public IBlobStore Blob => Role(StoreRoles.Blob, i => i.Blob);
+    public IBlobStore Blob => Role<IBlobStore>(StoreRoles.Blob);
 
-    public IFullTextStore FullText => Role(StoreRoles.FullText, i => i.FullText);
+    public IFullTextStore FullText => Role<IFullTextStore>(StoreRoles.FullText);
 
-    public ILookupStore Lookup => Role(StoreRoles.Lookup, i => i.Lookup);
+    public ILookupStore Lookup => Role<ILookupStore>(StoreRoles.Lookup);
 
     public bool Serves(StoreRoles role) => byRole.ContainsKey(role);
 
@@ -48,13 +50,7 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
         foreach (var (role, name) in manifest.Roles)
         {
             var instance = instances.First(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase)).Instance;
-            object? served = role switch
-            {
-                StoreRoles.Data => instance.Data,
-                StoreRoles.Blob => instance.Blob,
-                StoreRoles.FullText => instance.FullText,
-                _ => instance.Lookup,
-            };
+            var served = Native(instance, role) ?? Adapted(instance, role);
             if (served is null)
             {
                 var store = manifest.Stores[name];
@@ -65,7 +61,12 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
                     registry.Stores[store.Type].Plugin.Id));
             }
 
-            byRole[role] = instance;
+            if (Native(instance, role) is null)
+            {
+                logger.LogInformation("Store {Store} serves the {Role} role through the engine's adapter over its data role", name, role);
+            }
+
+            byRole[role] = served;
         }
     }
 
@@ -87,6 +88,12 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var adapter in adapters)
+        {
+            await adapter.DisposeAsync().ConfigureAwait(false);
+        }
+
+        adapters.Clear();
         for (var i = instances.Count - 1; i >= 0; i--)
         {
             try
@@ -103,9 +110,39 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
         byRole.Clear();
     }
 
-    private T Role<T>(StoreRoles role, Func<IStoreInstance, T?> select)
+    private static object? Native(IStoreInstance instance, StoreRoles role) => role switch
+    {
+        StoreRoles.Data => instance.Data,
+        StoreRoles.Blob => instance.Blob,
+        StoreRoles.FullText => instance.FullText,
+        _ => instance.Lookup,
+    };
+
+    /// <summary>Any data store serves the other roles through the engine, so one embedded database can hold everything.</summary>
+    private object? Adapted(IStoreInstance instance, StoreRoles role)
+    {
+        if (instance.Data is not { } data || role == StoreRoles.Data)
+        {
+            return null;
+        }
+
+        object adapter = role switch
+        {
+            StoreRoles.Blob => new DataStoreBlobStore(data),
+            StoreRoles.FullText => new DataStoreFullTextStore(data),
+            _ => new DataStoreLookupStore(data),
+        };
+        if (adapter is IAsyncDisposable disposable)
+        {
+            adapters.Add(disposable);
+        }
+
+        return adapter;
+    }
+
+    private T Role<T>(StoreRoles role)
         where T : class
-        => byRole.TryGetValue(role, out var instance) && select(instance) is { } store
-            ? store
+        => byRole.TryGetValue(role, out var store) && store is T typed
+            ? typed
             : throw new InvalidOperationException($"No store serves the {role} role: set Roles:{role} in the manifest to a store whose type serves it.");
 }

@@ -39,7 +39,7 @@ internal static class DeploymentValidator
                     $"Roles:{role} names the store '{storeName}', which the Stores section does not define",
                     $"define Stores:{storeName} with a Type, or set Roles:{role} to one of: {List(manifest.Stores.Keys)}"));
             }
-            else if (storeTypes.TryGetValue(store.Type, out var provider) && !provider.Descriptor!.StoreTypes[store.Type].HasFlag(role))
+            else if (storeTypes.TryGetValue(store.Type, out var provider) && !CanServe(provider.Descriptor!.StoreTypes[store.Type], role))
             {
                 problems.Add(manifest.Problem(
                     $"Roles:{role} names the store '{storeName}' of type '{store.Type}', which cannot serve the {role} role (plugin '{provider.Id}' says it serves: {PluginDescriptor.FormatRoles(provider.Descriptor.StoreTypes[store.Type])})",
@@ -85,6 +85,13 @@ internal static class DeploymentValidator
 
         return problems;
     }
+
+    /// <summary>
+    /// Whether a store type can serve a role: natively, or, for the blob, full-text and lookup roles, through the
+    /// engine's adapters over its data role.
+    /// </summary>
+    public static bool CanServe(StoreRoles provided, StoreRoles role)
+        => provided.HasFlag(role) || (role != StoreRoles.Data && provided.HasFlag(StoreRoles.Data));
 
     public static IReadOnlyList<IPEndPoint> ParseEndpoints(ComponentEntry listener, out string? problem)
     {

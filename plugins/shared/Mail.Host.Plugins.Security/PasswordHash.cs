@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Konscious.Security.Cryptography;
 
-namespace Mail.Host.Plugins.InMemory;
+namespace Mail.Host.Plugins.Security;
 
 /// <summary>
 /// Argon2id password hashes in the PHC string format
@@ -102,11 +102,14 @@ public static class PasswordHash
     /// <returns>Whether the string is well formed.</returns>
     public static bool IsWellFormed(string? phc, [NotNullWhen(false)] out string? problem) => TryParse(phc, out _, out problem);
 
-    /// <summary>Reads the cost parameters of a well-formed hash.</summary>
+    /// <summary>
+    /// Reads the cost parameters of a well-formed hash, so that a directory can make its stand-in hash for unknown
+    /// names cost what its real ones cost.
+    /// </summary>
     /// <param name="phc">The hash.</param>
     /// <param name="parameters">Its memory in KiB, iterations and lanes.</param>
     /// <returns>Whether the hash is well formed.</returns>
-    internal static bool TryReadParameters(string? phc, out (int MemoryKiB, int Iterations, int Parallelism) parameters)
+    public static bool TryReadParameters(string? phc, out (int MemoryKiB, int Iterations, int Parallelism) parameters)
     {
         parameters = default;
         if (!TryParse(phc, out var parsed, out _))

@@ -1,0 +1,43 @@
+namespace Mail.Host.Mail;
+
+/// <summary>
+/// The mail model every protocol plugin works on: accounts, mailboxes, emails, keywords, UIDs and mod-sequences,
+/// the change log, quotas. The host registers one instance built over its data and blob stores. Every call is
+/// safe from many threads and, through the stores' assertions, from several host processes sharing one store.
+/// </summary>
+public interface IMailEngine
+{
+    /// <summary>The character that separates the segments of mailbox names (<c>/</c> unless configured otherwise).</summary>
+    char HierarchySeparator { get; }
+
+    /// <summary>
+    /// Returns a handle on one account; nothing is read until it is used. The account is created on its first use
+    /// (any call on the handle, typically <see cref="IMailAccount.SetQuotaAsync"/> with the directory's quota when a
+    /// principal is first seen), with its six special-use mailboxes. A handle reaches only its own account.
+    /// </summary>
+    /// <param name="accountId">The account's id, as the directory maps principals to ids.</param>
+    /// <returns>The handle.</returns>
+    IMailAccount OpenAccount(ulong accountId);
+
+    /// <summary>
+    /// Delivers one message to the inbox of each recipient. The message is stored once, whatever the number of
+    /// recipients. Each recipient either gets the message or nothing (over quota, unknown account); the call returns
+    /// only when every delivered copy is durable. Deliveries from concurrent callers are made durable together by the
+    /// data store's group commit.
+    /// </summary>
+    /// <param name="message">The raw message, read to its end; stored byte for byte.</param>
+    /// <param name="accountIds">The recipient accounts; a repeated id gets one copy.</param>
+    /// <param name="receivedAt">The internal date; the current time when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the delivery; recipients already committed keep the message.</param>
+    /// <returns>One result per distinct recipient, in the order given.</returns>
+    ValueTask<IReadOnlyList<DeliveryResult>> DeliverAsync(Stream message, IReadOnlyList<ulong> accountIds, DateTimeOffset? receivedAt = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes the blobs that no email references any more (including those left by a process that stopped between
+    /// storing a blob and recording it) and purges the change log past its retention age. Safe to run while mail
+    /// flows; run it periodically.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the pass; what was done stays done.</param>
+    /// <returns>What was removed.</returns>
+    ValueTask<GarbageCollectionResult> CollectGarbageAsync(CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,35 @@
+namespace Mail.Host.Mail;
+
+/// <summary>Why an engine operation was refused (<see cref="MailException.Code"/>); protocols map each to their own code.</summary>
+public enum MailErrorCode
+{
+    /// <summary>No mailbox with that id or name (IMAP <c>[NONEXISTENT]</c>, JMAP <c>notFound</c>).</summary>
+    MailboxNotFound,
+
+    /// <summary>A mailbox with that name already exists (IMAP <c>[ALREADYEXISTS]</c>, JMAP <c>invalidProperties</c>).</summary>
+    MailboxAlreadyExists,
+
+    /// <summary>The name is empty, has an empty segment, or is too long (IMAP <c>[CANNOT]</c>, JMAP <c>invalidProperties</c>).</summary>
+    InvalidMailboxName,
+
+    /// <summary>The mailbox has child mailboxes (IMAP <c>[INUSE]</c>, JMAP <c>mailboxHasChild</c>).</summary>
+    MailboxHasChildren,
+
+    /// <summary>The mailbox holds messages and removing them was not asked (JMAP <c>mailboxHasEmail</c>).</summary>
+    MailboxNotEmpty,
+
+    /// <summary>The operation is not allowed on INBOX, such as deleting it (IMAP <c>[CANNOT]</c>, JMAP <c>forbidden</c>).</summary>
+    InboxRestricted,
+
+    /// <summary>The account's role already belongs to another mailbox.</summary>
+    RoleInUse,
+
+    /// <summary>A keyword is not valid (see <see cref="MailKeywords.IsValid"/>).</summary>
+    InvalidKeyword,
+
+    /// <summary>
+    /// Other writers changed the account so often that the operation could not commit in its bounded retries
+    /// (IMAP <c>NO [INUSE]</c>, JMAP <c>serverUnavailable</c>); trying again later can succeed.
+    /// </summary>
+    Conflict,
+}

@@ -1,0 +1,15 @@
+namespace Mail.Host.Engine.Mail;
+
+/// <summary>What one item of a <see cref="ChangeEntry"/> records.</summary>
+internal enum ChangeKind : byte
+{
+    EmailCreated = 1,
+    EmailUpdated = 2,
+    EmailDestroyed = 3,
+    MailboxCreated = 4,
+    MailboxUpdated = 5,
+    MailboxDestroyed = 6,
+
+    /// <summary>Only the mailbox's counters changed.</summary>
+    MailboxCounters = 7,
+}

@@ -1,0 +1,340 @@
+using System.Globalization;
+using Mail.Host.Mail;
+using Mail.Host.Storage;
+
+namespace Mail.Host.Engine.Mail;
+
+/// <summary>
+/// The mail engine over any <see cref="IDataStore"/> and <see cref="IBlobStore"/>: the whole mail model is kept in
+/// the data store's subspaces (docs/engine-storage.md), message bytes in the blob store, shared and reference-counted.
+/// </summary>
+/// <remarks>
+/// Every change to an account is one batch that asserts the account's head record unchanged since it was read, so
+/// concurrent writers in several processes serialize through the store; within one process writers of one account
+/// also wait for each other on a lock, so they do not waste attempts. Writes to different accounts run in parallel
+/// and reach the store together, where its group commit makes them durable with one synced write.
+/// </remarks>
+public sealed class MailEngine : IMailEngine
+{
+    private const int LockStripes = 1024;
+
+    private readonly SemaphoreSlim[] locks;
+
+    /// <summary>Creates the engine.</summary>
+    /// <param name="data">The data store holding the mail model.</param>
+    /// <param name="blobs">The blob store holding the raw messages.</param>
+    /// <param name="options">The settings; the defaults when <see langword="null"/>.</param>
+    /// <param name="time">The clock; the system clock when <see langword="null"/>.</param>
+    public MailEngine(IDataStore data, IBlobStore blobs, MailEngineOptions? options = null, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentNullException.ThrowIfNull(blobs);
+        Options = options ?? new MailEngineOptions();
+        Options.Validate();
+        Data = data;
+        Blobs = blobs;
+        Time = time ?? TimeProvider.System;
+        Names = new MailboxNames(Options.HierarchySeparator, Options.MaxMailboxNameBytes);
+        References = new BlobReferences(data, blobs, Options, Time);
+        locks = new SemaphoreSlim[LockStripes];
+        for (var i = 0; i < locks.Length; i++)
+        {
+            locks[i] = new SemaphoreSlim(1, 1);
+        }
+    }
+
+    /// <inheritdoc />
+    public char HierarchySeparator => Options.HierarchySeparator;
+
+    internal IDataStore Data { get; }
+
+    internal IBlobStore Blobs { get; }
+
+    internal MailEngineOptions Options { get; }
+
+    internal TimeProvider Time { get; }
+
+    internal MailboxNames Names { get; }
+
+    internal BlobReferences References { get; }
+
+    /// <inheritdoc />
+    public IMailAccount OpenAccount(ulong accountId) => new MailAccount(this, accountId);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<DeliveryResult>> DeliverAsync(Stream message, IReadOnlyList<ulong> accountIds, DateTimeOffset? receivedAt = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(accountIds);
+        var recipients = accountIds.Distinct().ToArray();
+        if (recipients.Length == 0)
+        {
+            return [];
+        }
+
+        var internalDate = (receivedAt ?? Time.GetUtcNow()).ToUnixTimeMilliseconds();
+        var stored = await StoreMessageAsync(message, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var deliveries = new Task<DeliveryResult>[recipients.Length];
+            for (var i = 0; i < recipients.Length; i++)
+            {
+                deliveries[i] = DeliverOneAsync(recipients[i], stored, internalDate, cancellationToken);
+            }
+
+            return await Task.WhenAll(deliveries).ConfigureAwait(false);
+        }
+        finally
+        {
+            // The emails now hold their own references; the delivery's is dropped even when the caller cancels.
+            await References.ReleaseAsync(stored.Hash, stored.PendingKey, CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<GarbageCollectionResult> CollectGarbageAsync(CancellationToken cancellationToken = default)
+    {
+        var purged = 0;
+        var accounts = new List<ulong>();
+        await foreach (var entry in Data.ScanAsync(MailKeys.Head, KeyRange.All(), cancellationToken).ConfigureAwait(false))
+        {
+            accounts.Add(MailKeys.FirstOf(entry.Key));
+        }
+
+        foreach (var account in accounts)
+        {
+            purged += await PurgeChangesAsync(account, cancellationToken).ConfigureAwait(false);
+        }
+
+        var blobs = await References.CollectAsync(cancellationToken).ConfigureAwait(false);
+        return new GarbageCollectionResult(blobs, purged);
+    }
+
+    /// <summary>
+    /// Runs one change to an account: takes the account's lock, reads the head, runs <paramref name="body"/> and
+    /// commits what it staged, running it again from a fresh read when another process committed first.
+    /// </summary>
+    internal async ValueTask<T> WriteAsync<T>(ulong accountId, bool create, Func<AccountTransaction, ValueTask<T>> body, CancellationToken cancellationToken)
+    {
+        var gate = locks[(int)(accountId % LockStripes)];
+        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                var head = await Data.GetAsync(MailKeys.Head, MailKeys.Account(accountId), cancellationToken).ConfigureAwait(false);
+                if (head is null && !create)
+                {
+                    throw new UnknownAccountException($"There is no account {accountId}.");
+                }
+
+                var transaction = new AccountTransaction(Data, accountId, head, Time.GetUtcNow().ToUnixTimeMilliseconds());
+                if (transaction.IsNew)
+                {
+                    await MailOperations.ProvisionAsync(this, transaction, cancellationToken).ConfigureAwait(false);
+                }
+
+                var result = await body(transaction).ConfigureAwait(false);
+                if (!transaction.HasWrites)
+                {
+                    return result;
+                }
+
+                if (await transaction.CommitAsync(cancellationToken).ConfigureAwait(false) == CommitResult.Committed)
+                {
+                    return result;
+                }
+
+                if (attempt >= Options.MaxCommitAttempts)
+                {
+                    throw new MailException(MailErrorCode.Conflict, $"Account {accountId} was changed by other writers {attempt} times in a row; try again.");
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(1, 5 * attempt)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>Reads an account's head, creating the account on its first use.</summary>
+    internal async ValueTask<AccountHead> EnsureAccountAsync(ulong accountId, CancellationToken cancellationToken)
+    {
+        var head = await Data.GetAsync(MailKeys.Head, MailKeys.Account(accountId), cancellationToken).ConfigureAwait(false);
+        if (head is not null)
+        {
+            return AccountHead.Decode(head);
+        }
+
+        return await WriteAsync(accountId, create: true, t => ValueTask.FromResult(t.Head), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads a message once: spools and hashes it, parses it (or reuses the metadata of the same content stored
+    /// before), takes a pending reference on its blob and stores the blob if it is new.
+    /// </summary>
+    internal async ValueTask<StoredMessage> StoreMessageAsync(Stream message, CancellationToken cancellationToken)
+    {
+        var spool = await MessageSpool.CreateAsync(message, Options.SpoolMemoryThreshold, cancellationToken).ConfigureAwait(false);
+        await using (spool.ConfigureAwait(false))
+        {
+            var metadata = await References.ReadMetadataAsync(spool.Hash, cancellationToken).ConfigureAwait(false);
+            byte[]? toStore = null;
+            if (metadata is null || metadata.Size != spool.Length)
+            {
+                metadata = await MessageParser.ParseAsync(spool.Rewind(), spool.Length, cancellationToken).ConfigureAwait(false);
+                toStore = MetadataCodec.Encode(metadata);
+            }
+
+            var pendingKey = await References.AcquireAsync(spool.Hash, toStore, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // The pending reference keeps the collector away, so a blob seen here stays until the emails hold it.
+                if (!await Blobs.ExistsAsync(spool.Hash, cancellationToken).ConfigureAwait(false))
+                {
+                    await Blobs.PutAsync(spool.Hash, spool.Rewind(), cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch
+            {
+                await References.ReleaseAsync(spool.Hash, pendingKey, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
+
+            return new StoredMessage(spool.Hash, spool.Length, metadata, pendingKey);
+        }
+    }
+
+    /// <summary>The metadata of a stored blob; parsed again from the blob when missing or in an older format.</summary>
+    internal async ValueTask<MessageMetadata> GetMetadataAsync(BlobHash hash, long size, CancellationToken cancellationToken)
+    {
+        var metadata = await References.ReadMetadataAsync(hash, cancellationToken).ConfigureAwait(false);
+        if (metadata is not null)
+        {
+            return metadata;
+        }
+
+        var blob = await Blobs.OpenReadAsync(hash, cancellationToken).ConfigureAwait(false);
+        if (blob is null)
+        {
+            return MessageParser.Fallback(size);
+        }
+
+        await using (blob.ConfigureAwait(false))
+        {
+            var spool = await MessageSpool.CreateAsync(blob, Options.SpoolMemoryThreshold, cancellationToken).ConfigureAwait(false);
+            await using (spool.ConfigureAwait(false))
+            {
+                metadata = await MessageParser.ParseAsync(spool.Rewind(), spool.Length, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        await References.WriteMetadataAsync(hash, MetadataCodec.Encode(metadata), cancellationToken).ConfigureAwait(false);
+        return metadata;
+    }
+
+    internal static string StateOf(ulong modSeq) => modSeq.ToString(CultureInfo.InvariantCulture);
+
+    private async Task<DeliveryResult> DeliverOneAsync(ulong accountId, StoredMessage stored, long internalDate, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await WriteAsync(
+                accountId,
+                create: false,
+                async t =>
+                {
+                    var inbox = await t.GetMailboxAsync(t.Head.InboxId, cancellationToken).ConfigureAwait(false)
+                        ?? await MailOperations.FindByRoleAsync(this, t, MailboxRole.Inbox, cancellationToken).ConfigureAwait(false)
+                        ?? await MailOperations.CreateMailboxAsync(this, t, MailboxNames.Inbox, MailboxRole.Inbox, subscribed: true, cancellationToken).ConfigureAwait(false);
+                    if (MailOperations.ExceededQuota(t.Head, 1, stored.Size) is { } exceeded)
+                    {
+                        return new DeliveryResult { AccountId = accountId, Status = DeliveryStatus.OverQuota, ExceededQuota = exceeded };
+                    }
+
+                    var email = await MailOperations.CreateEmailAsync(t, stored, internalDate, [], cancellationToken).ConfigureAwait(false);
+                    var entry = MailOperations.AddToMailbox(t, inbox, email);
+                    return new DeliveryResult { AccountId = accountId, Status = DeliveryStatus.Delivered, EmailId = email.Id, MailboxId = inbox.Id, Uid = entry.Uid };
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnknownAccountException)
+        {
+            return new DeliveryResult { AccountId = accountId, Status = DeliveryStatus.AccountUnknown };
+        }
+    }
+
+    private async ValueTask<int> PurgeChangesAsync(ulong accountId, CancellationToken cancellationToken)
+    {
+        var cutoff = (Time.GetUtcNow() - Options.ChangeRetention).ToUnixTimeMilliseconds();
+        var old = new List<byte[]>();
+        ulong through = 0;
+        await foreach (var entry in Data.ScanAsync(MailKeys.Change, KeyRange.Prefix(MailKeys.Account(accountId)), cancellationToken).ConfigureAwait(false))
+        {
+            if (ChangeEntry.DecodeTime(entry.Value) >= cutoff)
+            {
+                break;
+            }
+
+            old.Add(entry.Key);
+            through = MailKeys.SecondOf(entry.Key);
+        }
+
+        if (old.Count == 0)
+        {
+            return 0;
+        }
+
+        // The mark goes first: a reader that finds a gap in the log then knows it was a purge.
+        await WriteAsync(
+            accountId,
+            create: false,
+            t =>
+            {
+                if (t.Head.PurgedThrough < through)
+                {
+                    t.Head.PurgedThrough = through;
+                    t.TouchHead();
+                }
+
+                return ValueTask.FromResult(true);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        foreach (var chunk in old.Chunk(Options.MaxMessagesPerCommit))
+        {
+            var batch = new WriteBatch();
+            foreach (var key in chunk)
+            {
+                batch.Delete(MailKeys.Change, key);
+            }
+
+            await Data.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The expunged-UID log is kept exactly as long as the change log.
+        var vanished = new List<byte[]>();
+        await foreach (var entry in Data.ScanAsync(MailKeys.Vanished, KeyRange.Prefix(MailKeys.Account(accountId)), cancellationToken).ConfigureAwait(false))
+        {
+            if (MailKeys.ModSeqOf(entry.Key) <= through)
+            {
+                vanished.Add(entry.Key);
+            }
+        }
+
+        foreach (var chunk in vanished.Chunk(Options.MaxMessagesPerCommit))
+        {
+            var batch = new WriteBatch();
+            foreach (var key in chunk)
+            {
+                batch.Delete(MailKeys.Vanished, key);
+            }
+
+            await Data.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
+        }
+
+        return old.Count;
+    }
+}

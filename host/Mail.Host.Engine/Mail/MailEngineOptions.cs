@@ -1,0 +1,55 @@
+namespace Mail.Host.Engine.Mail;
+
+/// <summary>How a <see cref="MailEngine"/> behaves; the defaults suit a single server.</summary>
+public sealed record MailEngineOptions
+{
+    /// <summary>The character separating the segments of mailbox names (default <c>/</c>).</summary>
+    public char HierarchySeparator { get; init; } = '/';
+
+    /// <summary>
+    /// How long the change log is kept (default 30 days): asking for changes since an older state gives
+    /// <see cref="Host.Mail.MailChanges.CannotCalculateChanges"/>, and VANISHED past it is reported incomplete.
+    /// </summary>
+    public TimeSpan ChangeRetention { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// How long a delivery or append may hold a blob reference before it is recorded (default one hour); a reference
+    /// older than this was left by a process that stopped, and garbage collection drops it.
+    /// </summary>
+    public TimeSpan PendingReferenceTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The most messages one commit changes (default 500). A larger copy, move, keyword change or expunge is applied
+    /// as several atomic steps, each with its own mod-sequence, so no transaction outgrows what a backend accepts.
+    /// </summary>
+    public int MaxMessagesPerCommit { get; init; } = 500;
+
+    /// <summary>
+    /// How many times a write is tried when another process changed the same account first (default 10) before
+    /// <see cref="Host.Mail.MailErrorCode.Conflict"/> is reported.
+    /// </summary>
+    public int MaxCommitAttempts { get; init; } = 10;
+
+    /// <summary>Messages up to this size are held in memory while being stored; larger ones in a temporary file (default 1 MiB).</summary>
+    public int SpoolMemoryThreshold { get; init; } = 1024 * 1024;
+
+    /// <summary>The longest mailbox name, in UTF-8 bytes (default 512).</summary>
+    public int MaxMailboxNameBytes { get; init; } = 512;
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    internal void Validate()
+    {
+        if (HierarchySeparator is < ' ' or '\x7f' || char.IsLetterOrDigit(HierarchySeparator))
+        {
+            throw new ArgumentException($"The hierarchy separator '{HierarchySeparator}' must be a printable character that is not a letter or digit.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ChangeRetention, TimeSpan.Zero, nameof(ChangeRetention));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PendingReferenceTimeout, TimeSpan.Zero, nameof(PendingReferenceTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessagesPerCommit, 1, nameof(MaxMessagesPerCommit));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxCommitAttempts, 1, nameof(MaxCommitAttempts));
+        ArgumentOutOfRangeException.ThrowIfNegative(SpoolMemoryThreshold, nameof(SpoolMemoryThreshold));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMailboxNameBytes, 1, nameof(MaxMailboxNameBytes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMailboxNameBytes, 900, nameof(MaxMailboxNameBytes));
+    }
+}

@@ -1,0 +1,365 @@
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Mail.Host.Mail;
+using MimeKit;
+using MimeKit.Utils;
+using MailPart = Mail.Host.Mail.MessagePart;
+using MimeMessagePart = MimeKit.MessagePart;
+
+namespace Mail.Host.Engine.Mail;
+
+/// <summary>
+/// Parses a raw message once with MimeKit into <see cref="MessageMetadata"/>: the envelope, a preview, and the body
+/// structure with the byte offsets the parser reports for every entity. Parsing is lenient and never throws for a
+/// malformed message: when MimeKit itself gives up, the message is described as one text/plain part.
+/// </summary>
+internal static partial class MessageParser
+{
+    public const int PreviewLength = 256;
+
+    private const int PreviewBytes = 16 * 1024;
+
+    private static readonly ParserOptions Options = new()
+    {
+        // Mail is stored byte for byte whatever it holds; the parser only describes it.
+        AllowAddressesWithoutDomain = true,
+        ParameterComplianceMode = RfcComplianceMode.Loose,
+        AddressParserComplianceMode = RfcComplianceMode.Loose,
+        Rfc2047ComplianceMode = RfcComplianceMode.Loose,
+    };
+
+    public static async ValueTask<MessageMetadata> ParseAsync(Stream content, long size, CancellationToken cancellationToken)
+    {
+        try
+        {
+            content.Position = 0;
+            var offsets = new Dictionary<MimeEntity, (long Begin, long HeadersEnd, long End, int Lines)>(ReferenceEqualityComparer.Instance);
+            var parser = new MimeParser(Options, content, MimeFormat.Entity, persistent: true);
+            parser.MimeEntityEnd += (_, e) => offsets[e.Entity] = (e.BeginOffset, e.HeadersEndOffset, e.EndOffset, e.Lines);
+            var message = await parser.ParseMessageAsync(cancellationToken).ConfigureAwait(false);
+            return Describe(message, offsets, size);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+#pragma warning disable CA1031 // A message MimeKit cannot describe is still stored; it is described as plain text.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return Fallback(size);
+        }
+    }
+
+    /// <summary>The description of a message that could not be parsed at all: one text/plain body after whatever header.</summary>
+    public static MessageMetadata Fallback(long size) => new()
+    {
+        Size = size,
+        Envelope = new MessageEnvelope(),
+        Body = new MailPart
+        {
+            PartId = string.Empty,
+            MediaType = "text",
+            MediaSubtype = "plain",
+            HeaderOffset = 0,
+            BodyOffset = 0,
+            EndOffset = size,
+        },
+    };
+
+    /// <summary>The subject with reply and forward prefixes and list tags removed, case-folded: what threading compares.</summary>
+    public static string NormalizeSubject(string? subject)
+    {
+        if (string.IsNullOrWhiteSpace(subject))
+        {
+            return string.Empty;
+        }
+
+        var text = CollapseWhitespace(subject, int.MaxValue);
+        string previous;
+        do
+        {
+            previous = text;
+            text = SubjectPrefix().Replace(text, string.Empty).Trim();
+        }
+        while (!ReferenceEquals(previous, text) && previous.Length != text.Length);
+
+        return text.ToLowerInvariant();
+    }
+
+    private static MessageMetadata Describe(MimeMessage message, Dictionary<MimeEntity, (long Begin, long HeadersEnd, long End, int Lines)> offsets, long size)
+    {
+        var nodes = new List<Node>();
+        var hasAttachment = false;
+        MimePart? firstText = null;
+        MimePart? firstHtml = null;
+
+        // Pre-order walk with an explicit stack, so that depth costs heap, not stack.
+        var stack = new Stack<(MimeEntity Entity, int Parent, string PartId)>();
+        if (message.Body is not null)
+        {
+            stack.Push((message.Body, -1, string.Empty));
+        }
+
+        while (stack.Count > 0)
+        {
+            var (entity, parent, partId) = stack.Pop();
+            var index = nodes.Count;
+            var node = new Node(entity, parent, partId);
+            nodes.Add(node);
+            if (parent >= 0)
+            {
+                nodes[parent].Children.Add(index);
+            }
+
+            switch (entity)
+            {
+                case Multipart multipart:
+                    var prefix = partId.Length == 0 ? string.Empty : partId + ".";
+                    for (var i = multipart.Count - 1; i >= 0; i--)
+                    {
+                        stack.Push((multipart[i], index, prefix + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    }
+
+                    break;
+                case MimeMessagePart { Message: { Body: { } inner } embedded }:
+                    node.Envelope = Envelope(embedded);
+                    stack.Push((inner, index, partId.Length == 0 ? "1" : partId));
+                    break;
+                case MimePart part:
+                    if (part.IsAttachment || (part is not TextPart && part.FileName is not null))
+                    {
+                        hasAttachment = true;
+                    }
+                    else if (part is TextPart text && node.InTopMessage(nodes))
+                    {
+                        if (text.IsPlain)
+                        {
+                            firstText ??= part;
+                        }
+                        else if (text.IsHtml)
+                        {
+                            firstHtml ??= part;
+                        }
+                    }
+
+                    break;
+            }
+        }
+
+        if (nodes.Count == 0)
+        {
+            return Fallback(size) with { Envelope = Envelope(message) };
+        }
+
+        // Parts come after their parent, so building from the end finds every child complete.
+        var built = new MailPart[nodes.Count];
+        for (var i = nodes.Count - 1; i >= 0; i--)
+        {
+            var node = nodes[i];
+            var children = node.Children.Count == 0 ? [] : node.Children.Select(c => built[c]).ToArray();
+            built[i] = Part(node, children, offsets, size);
+        }
+
+        return new MessageMetadata
+        {
+            Size = size,
+            Envelope = Envelope(message),
+            Preview = Preview(firstText, firstHtml),
+            HasAttachment = hasAttachment,
+            Body = built[0],
+        };
+    }
+
+    private static MailPart Part(Node node, MailPart[] children, Dictionary<MimeEntity, (long Begin, long HeadersEnd, long End, int Lines)> offsets, long size)
+    {
+        var entity = node.Entity;
+        var (begin, headersEnd, end, lines) = offsets.TryGetValue(entity, out var found) ? found : (0L, 0L, size, 0);
+        var type = entity.ContentType;
+        var disposition = entity.ContentDisposition;
+        return new MailPart
+        {
+            PartId = node.PartId,
+            MediaType = (type.MediaType ?? "application").ToLowerInvariant(),
+            MediaSubtype = (type.MediaSubtype ?? "octet-stream").ToLowerInvariant(),
+            Parameters = type.Parameters.Select(p => new KeyValuePair<string, string>(p.Name.ToLowerInvariant(), p.Value ?? string.Empty)).ToArray(),
+            Charset = type.Charset,
+            Disposition = disposition?.Disposition?.ToLowerInvariant(),
+            DispositionParameters = disposition is null ? [] : disposition.Parameters.Select(p => new KeyValuePair<string, string>(p.Name.ToLowerInvariant(), p.Value ?? string.Empty)).ToArray(),
+            FileName = disposition?.FileName ?? type.Name,
+            ContentId = entity.ContentId,
+            ContentDescription = Header(entity, HeaderId.ContentDescription),
+            ContentLanguage = Header(entity, HeaderId.ContentLanguage) is { } languages
+                ? languages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : [],
+            ContentLocation = Header(entity, HeaderId.ContentLocation),
+            TransferEncoding = Header(entity, HeaderId.ContentTransferEncoding)?.ToLowerInvariant(),
+            HeaderOffset = begin,
+            BodyOffset = headersEnd,
+            EndOffset = Math.Max(headersEnd, end),
+            Lines = lines,
+            Children = children,
+            Envelope = node.Envelope,
+        };
+    }
+
+    private static string? Header(MimeEntity entity, HeaderId id)
+        => entity.Headers[id] is { } value ? value.Trim() : null;
+
+    private static MessageEnvelope Envelope(MimeMessage message)
+    {
+        DateTimeOffset? date = message.Headers.Contains(HeaderId.Date) && message.Date != DateTimeOffset.MinValue ? message.Date : null;
+        return new MessageEnvelope
+        {
+            Date = date,
+            Subject = message.Subject,
+            From = Addresses(message.From),
+            Sender = message.Sender is { } sender ? [Address(sender)] : [],
+            ReplyTo = Addresses(message.ReplyTo),
+            To = Addresses(message.To),
+            Cc = Addresses(message.Cc),
+            Bcc = Addresses(message.Bcc),
+            MessageId = string.IsNullOrEmpty(message.MessageId) ? null : message.MessageId,
+            InReplyTo = message.Headers[HeaderId.InReplyTo] is { } inReplyTo ? [.. MimeUtils.EnumerateReferences(inReplyTo)] : [],
+            References = [.. message.References],
+        };
+    }
+
+    private static EmailAddress[] Addresses(InternetAddressList list)
+        => list.Count == 0 ? [] : list.Mailboxes.Select(Address).ToArray();
+
+    private static EmailAddress Address(MailboxAddress mailbox)
+        => new(string.IsNullOrEmpty(mailbox.Name) ? null : mailbox.Name, mailbox.Address ?? string.Empty);
+
+    private static string Preview(MimePart? text, MimePart? html)
+    {
+        try
+        {
+            if (text is not null)
+            {
+                return CollapseWhitespace(ReadStart(text), PreviewLength);
+            }
+
+            if (html is not null)
+            {
+                var markup = ReadStart(html);
+                var stripped = Tags().Replace(Invisible().Replace(markup, " "), " ");
+                return CollapseWhitespace(WebUtility.HtmlDecode(stripped), PreviewLength);
+            }
+        }
+#pragma warning disable CA1031 // A body that cannot be decoded has no preview; the message is still stored.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        return string.Empty;
+    }
+
+    /// <summary>Decodes only the start of a body: a preview needs a few hundred characters, not a 50 MB line.</summary>
+    private static string ReadStart(MimePart part)
+    {
+        if (part.Content is null)
+        {
+            return string.Empty;
+        }
+
+        using var decoded = part.Content.Open();
+        var buffer = new byte[PreviewBytes];
+        var total = 0;
+        int read;
+        while (total < buffer.Length && (read = decoded.Read(buffer, total, buffer.Length - total)) > 0)
+        {
+            total += read;
+        }
+
+        Encoding encoding;
+        try
+        {
+            encoding = part.ContentType.CharsetEncoding ?? Encoding.UTF8;
+        }
+        catch (NotSupportedException)
+        {
+            encoding = Encoding.UTF8;
+        }
+
+        return encoding.GetString(buffer, 0, total);
+    }
+
+    private static string CollapseWhitespace(string text, int maxLength)
+    {
+        var builder = new StringBuilder(Math.Min(text.Length, maxLength));
+        var pendingSpace = false;
+        foreach (var c in text)
+        {
+            if (char.IsWhiteSpace(c) || char.IsControl(c))
+            {
+                pendingSpace = builder.Length > 0;
+                continue;
+            }
+
+            if (pendingSpace)
+            {
+                if (builder.Length + 1 >= maxLength)
+                {
+                    break;
+                }
+
+                builder.Append(' ');
+                pendingSpace = false;
+            }
+
+            if (builder.Length >= maxLength)
+            {
+                break;
+            }
+
+            builder.Append(c);
+        }
+
+        // A surrogate pair cut in half would not encode.
+        if (builder.Length > 0 && char.IsHighSurrogate(builder[^1]))
+        {
+            builder.Length--;
+        }
+
+        return builder.ToString();
+    }
+
+    [GeneratedRegex(@"^((re|fwd?|aw|wg|sv|vs|antw|tr)(\[\d+\])?\s*:|\[[^\]]*\])\s*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex SubjectPrefix();
+
+    [GeneratedRegex("<[^>]*>", RegexOptions.CultureInvariant)]
+    private static partial Regex Tags();
+
+    [GeneratedRegex(@"<(script|style|head)\b[^>]*>.*?(</\1\s*>|$)", RegexOptions.IgnoreCase | RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex Invisible();
+
+    private sealed class Node(MimeEntity entity, int parent, string partId)
+    {
+        public MimeEntity Entity { get; } = entity;
+
+        public int Parent { get; } = parent;
+
+        public string PartId { get; } = partId;
+
+        public List<int> Children { get; } = [];
+
+        public MessageEnvelope? Envelope { get; set; }
+
+        /// <summary>Whether the part belongs to the message itself rather than to a message attached to it.</summary>
+        public bool InTopMessage(List<Node> nodes)
+        {
+            for (var at = Parent; at >= 0; at = nodes[at].Parent)
+            {
+                if (nodes[at].Envelope is not null)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Mail.Host.Mail;
+using Mail.Host.Storage;
+
+namespace Mail.Host.Engine.Mail;
+
+/// <summary>A message whose blob is stored and held by a pending reference until the emails referencing it commit.</summary>
+internal sealed class StoredMessage(BlobHash hash, long size, MessageMetadata metadata, byte[] pendingKey)
+{
+    public BlobHash Hash { get; } = hash;
+
+    public long Size { get; } = size;
+
+    public MessageMetadata Metadata { get; } = metadata;
+
+    public byte[] PendingKey { get; } = pendingKey;
+}

@@ -1,0 +1,105 @@
+using System.Text;
+using Mail.Host.Directory;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Net.Http.Headers;
+
+namespace Mail.Host.Plugins.InternalDirectory;
+
+/// <summary>
+/// HTTP Basic authentication for the admin API, against the manifest's authentication directory (whatever its type),
+/// and the admin role.
+/// </summary>
+internal static class AdminAuthentication
+{
+    /// <summary>The challenge sent with 401.</summary>
+    public const string Challenge = "Basic realm=\"mailhost\"";
+
+    /// <summary>Lets the request through only for an enabled principal with the admin role.</summary>
+    /// <param name="context">The endpoint invocation.</param>
+    /// <param name="next">The endpoint.</param>
+    /// <returns>The endpoint's result, or a 401, 403 or 503 problem.</returns>
+    public static async ValueTask<object?> RequireAdminAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        IDirectory directory;
+        try
+        {
+            directory = http.RequestServices.GetRequiredService<IMailDirectories>().Authentication;
+        }
+        catch (InvalidOperationException ex)
+        {
+            return AdminProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"The admin API cannot check credentials: {ex.Message}");
+        }
+
+        if (!TryReadBasic(http.Request, out var username, out var password))
+        {
+            return Unauthorized(http, "The admin API needs HTTP Basic credentials of an account with the admin role.");
+        }
+
+        AuthenticationResult result;
+        try
+        {
+            result = await directory.AuthenticateAsync(new PasswordCredentials(username, password), http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException ex)
+        {
+            return AdminProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"The directory cannot check credentials right now: {ex.Message}");
+        }
+
+        return result switch
+        {
+            { Status: AuthenticationStatus.Success, Principal: { } principal } when principal.Roles.Contains(DirectoryRoles.Admin, StringComparer.OrdinalIgnoreCase)
+                => await next(context).ConfigureAwait(false),
+            { Status: AuthenticationStatus.Success, Principal: { } principal }
+                => AdminProblems.Problem(StatusCodes.Status403Forbidden, $"'{principal.Name}' does not have the admin role, which the admin API requires."),
+            { Status: AuthenticationStatus.Disabled, Principal: { } principal }
+                => AdminProblems.Problem(StatusCodes.Status403Forbidden, $"'{principal.Name}' is disabled."),
+            _ => Unauthorized(http, "Wrong user name or password."),
+        };
+    }
+
+    private static IResult Unauthorized(HttpContext http, string detail)
+    {
+        http.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
+        return AdminProblems.Problem(StatusCodes.Status401Unauthorized, detail);
+    }
+
+    private static bool TryReadBasic(HttpRequest request, out string username, out string password)
+    {
+        username = password = string.Empty;
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Basic ";
+        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var encoded = header[scheme.Length..].Trim();
+        var buffer = new byte[(encoded.Length * 3 / 4) + 3];
+        if (!Convert.TryFromBase64String(encoded, buffer, out var length))
+        {
+            return false;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(buffer, 0, length);
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0)
+        {
+            return false;
+        }
+
+        username = decoded[..colon];
+        password = decoded[(colon + 1)..];
+        return true;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Data.Sqlite;
+
+namespace Mail.Host.Plugins.Sqlite;
+
+/// <summary>
+/// A few read connections, opened as needed and kept. Write-ahead logging lets them read beside the writer, each
+/// statement seeing the last commit. The number open at once is capped, so a burst of reads waits rather than
+/// opening a connection per caller.
+/// </summary>
+internal sealed class SqliteReaderPool : IDisposable
+{
+    private readonly object gate = new();
+    private readonly Stack<SqliteSession> idle = new();
+    private readonly SemaphoreSlim slots;
+    private readonly SqliteStoreOptions options;
+    private bool disposed;
+
+    /// <summary>Creates an empty pool.</summary>
+    /// <param name="options">The database the connections open.</param>
+    /// <param name="size">The most connections open at once.</param>
+    public SqliteReaderPool(SqliteStoreOptions options, int size)
+    {
+        this.options = options;
+        slots = new SemaphoreSlim(size, size);
+    }
+
+    /// <summary>Runs a read on a pooled connection.</summary>
+    /// <typeparam name="T">The result.</typeparam>
+    /// <param name="read">The read; it must not keep the session.</param>
+    /// <param name="cancellationToken">Cancels waiting for a connection.</param>
+    /// <returns>The read's result.</returns>
+    public async ValueTask<T> ReadAsync<T>(Func<SqliteSession, T> read, CancellationToken cancellationToken)
+    {
+        await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        SqliteSession? session = null;
+        try
+        {
+            lock (gate)
+            {
+                ObjectDisposedException.ThrowIf(disposed, this);
+                idle.TryPop(out session);
+            }
+
+            session ??= SqliteSession.Open(options, forWriting: false);
+            return read(session);
+        }
+        catch (SqliteException ex)
+        {
+            // A connection that failed may be in any state; it is closed rather than reused.
+            session?.Dispose();
+            session = null;
+            throw SqliteErrors.Translate(ex, options.DatabasePath);
+        }
+        finally
+        {
+            if (session is not null)
+            {
+                Return(session);
+            }
+
+            slots.Release();
+        }
+    }
+
+    /// <summary>Closes every idle connection; those in use are closed when they come back.</summary>
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            disposed = true;
+            while (idle.TryPop(out var session))
+            {
+                session.Dispose();
+            }
+        }
+    }
+
+    private void Return(SqliteSession session)
+    {
+        lock (gate)
+        {
+            if (!disposed)
+            {
+                idle.Push(session);
+                return;
+            }
+        }
+
+        session.Dispose();
+    }
+}
