@@ -6,7 +6,9 @@ namespace Mail.Host.Plugins.InMemory;
 /// <summary>
 /// An ordered key-value store held in process memory: one sorted tree per subspace, guarded by a single lock so
 /// that a batch spanning several subspaces is applied atomically. Everything is lost when the process exits.
-/// Keys and values are copied on the way in and on the way out, so callers may reuse their buffers.
+/// Keys and values are copied on the way in and on the way out, so callers may reuse their buffers. An increment
+/// of a key that holds something other than a <see cref="Counter"/> throws <see cref="FormatException"/>, and one
+/// that would overflow throws <see cref="OverflowException"/>; either way the batch or counter is left as it was.
 /// </summary>
 public sealed class MemoryDataStore : IDataStore
 {
@@ -130,6 +132,7 @@ public sealed class MemoryDataStore : IDataStore
             yield return new(entry.Key.AsSpan().ToArray(), entry.Value.AsSpan().ToArray());
         }
 
+        // Nothing above waits; this keeps the method an async iterator without a compiler warning.
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
@@ -213,18 +216,14 @@ public sealed class MemoryDataStore : IDataStore
             subspaces.Add(subspace, tree);
         }
 
-        var probe = Entry.Probe(key);
         if (value is null)
         {
-            tree.Remove(probe);
+            tree.Remove(Entry.Probe(key));
         }
-        else if (tree.TryGetValue(probe, out var existing))
+        else if (!tree.Add(new(key, value)) && tree.TryGetValue(Entry.Probe(key), out var existing))
         {
+            // Adding first costs one walk of the tree for a new key, the common case.
             existing.Value = value;
-        }
-        else
-        {
-            tree.Add(new(key, value));
         }
     }
 

@@ -9,7 +9,8 @@ namespace Mail.Host.Plugins.InMemory;
 /// shared between processes, publish/subscribe reaches only subscribers in the same process. Counters are kept
 /// in the value space in the <see cref="Counter"/> encoding, so <see cref="GetAsync"/> of a counter returns its
 /// 8 bytes and <see cref="IncrementAsync"/> of a value that is not 8 bytes long fails with
-/// <see cref="FormatException"/>. Expired entries are dropped when next touched and by an occasional sweep.
+/// <see cref="FormatException"/>; one that would overflow throws <see cref="OverflowException"/>. Expired entries
+/// are dropped when next touched and by an occasional sweep.
 /// </summary>
 public sealed class MemoryLookupStore : ILookupStore, IAsyncDisposable
 {
@@ -328,18 +329,31 @@ public sealed class MemoryLookupStore : ILookupStore, IAsyncDisposable
     private sealed record Item(byte[] Value, DateTimeOffset? ExpiresAt);
 
     /// <summary>One subscriber: a queue of messages and a reader that hands them to the handler one at a time.</summary>
-    private sealed class Subscription(MemoryLookupStore store, string channel, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> handler) : IAsyncDisposable
+    private sealed class Subscription : IAsyncDisposable
     {
         // Lets disposal tell that it runs inside this subscription's own handler, where waiting for the reader
         // would wait for itself.
         private static readonly AsyncLocal<Subscription?> Handling = new();
 
+        private readonly MemoryLookupStore store;
+        private readonly Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> handler;
         private readonly Channel<byte[]> queue = Channel.CreateUnbounded<byte[]>(new() { SingleReader = true });
         private readonly CancellationTokenSource stopping = new();
+
+        // Taken once, up front: the store's disposal may dispose the source before a reader started late reads it.
+        private readonly CancellationToken token;
         private Task reader = Task.CompletedTask;
         private int disposed;
 
-        public string ChannelName { get; } = channel;
+        public Subscription(MemoryLookupStore store, string channel, Func<ReadOnlyMemory<byte>, CancellationToken, ValueTask> handler)
+        {
+            this.store = store;
+            this.handler = handler;
+            ChannelName = channel;
+            token = stopping.Token;
+        }
+
+        public string ChannelName { get; }
 
         public void Enqueue(byte[] message) => queue.Writer.TryWrite(message);
 
@@ -365,7 +379,6 @@ public sealed class MemoryLookupStore : ILookupStore, IAsyncDisposable
         private async Task ReadAsync()
         {
             Handling.Value = this;
-            var token = stopping.Token;
             try
             {
                 await foreach (var message in queue.Reader.ReadAllAsync(token).ConfigureAwait(false))

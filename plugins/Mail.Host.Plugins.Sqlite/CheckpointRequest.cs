@@ -22,7 +22,7 @@ internal sealed class CheckpointRequest(CancellationToken cancellationToken) : W
     {
         // A reader still holding an old snapshot can keep the log from being truncated; the data is durable
         // anyway (every commit synced the log), so a partial checkpoint is not an error.
-        writer.Session.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        writer.Db.Execute("PRAGMA wal_checkpoint(TRUNCATE)");
         return true;
     }
 

@@ -53,17 +53,17 @@ internal sealed class SqliteDataStore : IDataStore, IAsyncDisposable
             System.IO.Directory.CreateDirectory(folder);
         }
 
-        var session = SqliteSession.Open(options, forWriting: true);
+        var db = PreparedConnection.Open(options, forWriting: true);
         try
         {
             var tables = new SqliteTables();
-            SqliteSchema.Prepare(session, tables, options.DatabasePath);
-            var writer = new SqliteWriter(session, tables, options.DatabasePath);
+            SqliteSchema.Prepare(db, tables, options.DatabasePath);
+            var writer = new SqliteWriter(db, tables, options.DatabasePath);
             return new SqliteDataStore(options, tables, writer, new SqliteReaderPool(options, Math.Clamp(Environment.ProcessorCount, 2, 8)));
         }
         catch
         {
-            session.Dispose();
+            db.Dispose();
             throw;
         }
     }
@@ -73,7 +73,7 @@ internal sealed class SqliteDataStore : IDataStore, IAsyncDisposable
     {
         SubspaceName.Validate(subspace);
         cancellationToken.ThrowIfCancellationRequested();
-        return readers.ReadAsync(session => tables.Exists(session, subspace) ? session.Get(subspace, key) : null, cancellationToken);
+        return readers.ReadAsync(db => tables.Exists(db, subspace) ? db.Get(subspace, key) : null, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -160,7 +160,7 @@ internal sealed class SqliteDataStore : IDataStore, IAsyncDisposable
         {
             var after = last;
             var want = Math.Min(remaining, PageRows);
-            var page = await readers.ReadAsync(session => ReadPage(session, subspace, range, after, want), cancellationToken).ConfigureAwait(false);
+            var page = await readers.ReadAsync(db => ReadPage(db, subspace, range, after, want), cancellationToken).ConfigureAwait(false);
             foreach (var entry in page.Entries)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -177,10 +177,10 @@ internal sealed class SqliteDataStore : IDataStore, IAsyncDisposable
         }
     }
 
-    private ScanPage ReadPage(SqliteSession session, string subspace, KeyRange range, byte[]? after, int want)
+    private ScanPage ReadPage(PreparedConnection db, string subspace, KeyRange range, byte[]? after, int want)
     {
         var entries = new List<KeyValueEntry>(Math.Min(want, 64));
-        if (!tables.Exists(session, subspace))
+        if (!tables.Exists(db, subspace))
         {
             return new(entries, false);
         }
@@ -212,23 +212,23 @@ internal sealed class SqliteDataStore : IDataStore, IAsyncDisposable
         }
 
         var where = conditions.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", conditions);
-        var command = session.Command($"SELECT k, v FROM {SqliteSession.Table(subspace)}{where} ORDER BY k {(range.Reverse ? "DESC" : "ASC")} LIMIT $limit");
+        var command = db.Command($"SELECT k, v FROM {PreparedConnection.Table(subspace)}{where} ORDER BY k {(range.Reverse ? "DESC" : "ASC")} LIMIT $limit");
         if (lower is not null)
         {
-            SqliteSession.BindBlob(command, "$lo", lower);
+            PreparedConnection.BindBlob(command, "$lo", lower);
         }
 
         if (upper is not null)
         {
-            SqliteSession.BindBlob(command, "$hi", upper);
+            PreparedConnection.BindBlob(command, "$hi", upper);
         }
 
-        SqliteSession.Bind(command, "$limit", want);
+        PreparedConnection.Bind(command, "$limit", want);
         long bytes = 0;
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            var entry = new KeyValueEntry(SqliteSession.ReadBlob(reader, 0), SqliteSession.ReadBlob(reader, 1));
+            var entry = new KeyValueEntry(PreparedConnection.ReadBlob(reader, 0), PreparedConnection.ReadBlob(reader, 1));
             entries.Add(entry);
             bytes += entry.Key.Length + entry.Value.Length;
             if (bytes >= PageBytes && entries.Count < want)

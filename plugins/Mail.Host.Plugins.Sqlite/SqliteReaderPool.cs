@@ -10,7 +10,7 @@ namespace Mail.Host.Plugins.Sqlite;
 internal sealed class SqliteReaderPool : IDisposable
 {
     private readonly object gate = new();
-    private readonly Stack<SqliteSession> idle = new();
+    private readonly Stack<PreparedConnection> idle = new();
     private readonly SemaphoreSlim slots;
     private readonly SqliteStoreOptions options;
     private bool disposed;
@@ -26,36 +26,36 @@ internal sealed class SqliteReaderPool : IDisposable
 
     /// <summary>Runs a read on a pooled connection.</summary>
     /// <typeparam name="T">The result.</typeparam>
-    /// <param name="read">The read; it must not keep the session.</param>
+    /// <param name="read">The read; it must not keep the connection.</param>
     /// <param name="cancellationToken">Cancels waiting for a connection.</param>
     /// <returns>The read's result.</returns>
-    public async ValueTask<T> ReadAsync<T>(Func<SqliteSession, T> read, CancellationToken cancellationToken)
+    public async ValueTask<T> ReadAsync<T>(Func<PreparedConnection, T> read, CancellationToken cancellationToken)
     {
         await slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-        SqliteSession? session = null;
+        PreparedConnection? db = null;
         try
         {
             lock (gate)
             {
                 ObjectDisposedException.ThrowIf(disposed, this);
-                idle.TryPop(out session);
+                idle.TryPop(out db);
             }
 
-            session ??= SqliteSession.Open(options, forWriting: false);
-            return read(session);
+            db ??= PreparedConnection.Open(options, forWriting: false);
+            return read(db);
         }
         catch (SqliteException ex)
         {
             // A connection that failed may be in any state; it is closed rather than reused.
-            session?.Dispose();
-            session = null;
+            db?.Dispose();
+            db = null;
             throw SqliteErrors.Translate(ex, options.DatabasePath);
         }
         finally
         {
-            if (session is not null)
+            if (db is not null)
             {
-                Return(session);
+                Return(db);
             }
 
             slots.Release();
@@ -68,24 +68,24 @@ internal sealed class SqliteReaderPool : IDisposable
         lock (gate)
         {
             disposed = true;
-            while (idle.TryPop(out var session))
+            while (idle.TryPop(out var db))
             {
-                session.Dispose();
+                db.Dispose();
             }
         }
     }
 
-    private void Return(SqliteSession session)
+    private void Return(PreparedConnection db)
     {
         lock (gate)
         {
             if (!disposed)
             {
-                idle.Push(session);
+                idle.Push(db);
                 return;
             }
         }
 
-        session.Dispose();
+        db.Dispose();
     }
 }

@@ -19,24 +19,24 @@ internal static class SqliteSchema
     /// Creates the version table in a new database, or checks the version of an existing one, and records the
     /// subspace tables already there.
     /// </summary>
-    /// <param name="session">The write connection, with no transaction open.</param>
+    /// <param name="db">The write connection, with no transaction open.</param>
     /// <param name="tables">Filled with the subspaces whose tables exist.</param>
     /// <param name="path">The database file, for messages.</param>
     /// <exception cref="InvalidOperationException">The database was written by a newer plugin, or is damaged.</exception>
-    public static void Prepare(SqliteSession session, SqliteTables tables, string path)
+    public static void Prepare(PreparedConnection db, SqliteTables tables, string path)
     {
-        session.Execute("BEGIN IMMEDIATE");
+        db.Execute("BEGIN IMMEDIATE");
         try
         {
-            session.Execute($"CREATE TABLE IF NOT EXISTS {VersionTable} (version INTEGER NOT NULL)");
-            var rows = Convert.ToInt64(session.Scalar($"SELECT count(*) FROM {VersionTable}"), CultureInfo.InvariantCulture);
+            db.Execute($"CREATE TABLE IF NOT EXISTS {VersionTable} (version INTEGER NOT NULL)");
+            var rows = Convert.ToInt64(db.Scalar($"SELECT count(*) FROM {VersionTable}"), CultureInfo.InvariantCulture);
             if (rows == 0)
             {
-                session.Execute($"INSERT INTO {VersionTable} (version) VALUES ({Version})");
+                db.Execute($"INSERT INTO {VersionTable} (version) VALUES ({Version})");
             }
             else
             {
-                var found = session.Scalar($"SELECT max(version) FROM {VersionTable}");
+                var found = db.Scalar($"SELECT max(version) FROM {VersionTable}");
                 var version = found is long number ? number : -1;
                 if (rows > 1 || version < 1)
                 {
@@ -49,15 +49,15 @@ internal static class SqliteSchema
                 }
             }
 
-            session.Execute("COMMIT");
+            db.Execute("COMMIT");
         }
         catch
         {
-            session.Execute("ROLLBACK");
+            db.Execute("ROLLBACK");
             throw;
         }
 
-        using var command = session.Connection.CreateCommand();
+        using var command = db.Connection.CreateCommand();
         command.CommandText = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 's\\_%' ESCAPE '\\'";
         using var reader = command.ExecuteReader();
         while (reader.Read())

@@ -20,17 +20,17 @@ internal sealed class SqliteTables
     public void Add(string subspace) => known.TryAdd(subspace, 0);
 
     /// <summary>Whether the subspace's table exists, asking the database when it is not yet known.</summary>
-    /// <param name="session">A connection to ask.</param>
+    /// <param name="db">A connection to ask.</param>
     /// <param name="subspace">The subspace name.</param>
     /// <returns><see langword="true"/> when it exists.</returns>
-    public bool Exists(SqliteSession session, string subspace)
+    public bool Exists(PreparedConnection db, string subspace)
     {
         if (IsKnown(subspace))
         {
             return true;
         }
 
-        if (!session.TableExists(subspace))
+        if (!db.TableExists(subspace))
         {
             return false;
         }

@@ -7,13 +7,13 @@ namespace Mail.Host.Plugins.Sqlite;
 /// includes earlier batches of the same group), write, and create subspace tables. Tables created by a batch
 /// count as existing only once the batch is kept and the group is committed, since a rollback undoes them.
 /// </summary>
-internal sealed class SqliteWriteScope(SqliteSession session, SqliteTables tables)
+internal sealed class SqliteWriteScope(PreparedConnection db, SqliteTables tables)
 {
     private readonly HashSet<string> createdInGroup = new(StringComparer.Ordinal);
     private readonly HashSet<string> createdInBatch = new(StringComparer.Ordinal);
 
     /// <summary>The writer's connection.</summary>
-    public SqliteSession Session => session;
+    public PreparedConnection Db => db;
 
     /// <summary>Starts a group: nothing created yet.</summary>
     public void BeginGroup()
@@ -48,7 +48,7 @@ internal sealed class SqliteWriteScope(SqliteSession session, SqliteTables table
 
         // WITHOUT ROWID keeps the rows in key order in the primary key's tree; BLOBs compare with memcmp, which
         // is the unsigned byte order the contract asks for.
-        session.Execute($"CREATE TABLE IF NOT EXISTS {SqliteSession.Table(subspace)} (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID");
+        db.Execute($"CREATE TABLE IF NOT EXISTS {PreparedConnection.Table(subspace)} (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID");
         createdInBatch.Add(subspace);
     }
 
@@ -56,7 +56,7 @@ internal sealed class SqliteWriteScope(SqliteSession session, SqliteTables table
     /// <param name="subspace">The subspace, whose table exists.</param>
     /// <param name="key">The key.</param>
     /// <returns>The value, or <see langword="null"/>.</returns>
-    public byte[]? Get(string subspace, byte[] key) => session.Get(subspace, key);
+    public byte[]? Get(string subspace, byte[] key) => db.Get(subspace, key);
 
     /// <summary>Writes a value.</summary>
     /// <param name="subspace">The subspace, whose table exists.</param>
@@ -64,9 +64,9 @@ internal sealed class SqliteWriteScope(SqliteSession session, SqliteTables table
     /// <param name="value">The value.</param>
     public void Put(string subspace, byte[] key, byte[] value)
     {
-        var command = session.Command($"INSERT INTO {SqliteSession.Table(subspace)} (k, v) VALUES ($k, $v) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
-        SqliteSession.BindBlob(command, "$k", key);
-        SqliteSession.BindBlob(command, "$v", value);
+        var command = db.Command($"INSERT INTO {PreparedConnection.Table(subspace)} (k, v) VALUES ($k, $v) ON CONFLICT (k) DO UPDATE SET v = excluded.v");
+        PreparedConnection.BindBlob(command, "$k", key);
+        PreparedConnection.BindBlob(command, "$v", value);
         command.ExecuteNonQuery();
     }
 
@@ -75,8 +75,8 @@ internal sealed class SqliteWriteScope(SqliteSession session, SqliteTables table
     /// <param name="key">The key.</param>
     public void Delete(string subspace, byte[] key)
     {
-        var command = session.Command($"DELETE FROM {SqliteSession.Table(subspace)} WHERE k = $k");
-        SqliteSession.BindBlob(command, "$k", key);
+        var command = db.Command($"DELETE FROM {PreparedConnection.Table(subspace)} WHERE k = $k");
+        PreparedConnection.BindBlob(command, "$k", key);
         command.ExecuteNonQuery();
     }
 

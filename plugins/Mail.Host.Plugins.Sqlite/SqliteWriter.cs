@@ -18,21 +18,21 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private readonly object gate = new();
     private readonly Queue<WriteRequest> pending = new();
-    private readonly SqliteSession session;
+    private readonly PreparedConnection db;
     private readonly SqliteWriteScope scope;
     private readonly string path;
     private readonly Task loop;
     private bool closing;
 
     /// <summary>Starts the writer thread on an open connection, which it then owns.</summary>
-    /// <param name="session">The write connection.</param>
+    /// <param name="db">The write connection.</param>
     /// <param name="tables">The shared record of existing tables.</param>
     /// <param name="path">The database file, for messages.</param>
-    public SqliteWriter(SqliteSession session, SqliteTables tables, string path)
+    public SqliteWriter(PreparedConnection db, SqliteTables tables, string path)
     {
-        this.session = session;
+        this.db = db;
         this.path = path;
-        scope = new SqliteWriteScope(session, tables);
+        scope = new SqliteWriteScope(db, tables);
 
         // A thread of its own: every group ends in an fsync, which must not hold a thread-pool thread.
         loop = Task.Factory.StartNew(Run, CancellationToken.None, TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
@@ -62,7 +62,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         }
 
         await loop.ConfigureAwait(false);
-        session.Dispose();
+        db.Dispose();
     }
 
     private void Run()
@@ -157,7 +157,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
         scope.BeginGroup();
         try
         {
-            session.Execute("BEGIN IMMEDIATE");
+            db.Execute("BEGIN IMMEDIATE");
         }
         catch (SqliteException ex)
         {
@@ -170,10 +170,10 @@ internal sealed class SqliteWriter : IAsyncDisposable
             scope.BeginBatch();
             try
             {
-                session.Execute("SAVEPOINT batch");
+                db.Execute("SAVEPOINT batch");
                 if (request.Apply(scope))
                 {
-                    session.Execute("RELEASE batch");
+                    db.Execute("RELEASE batch");
                     scope.KeepBatch();
                 }
                 else
@@ -206,7 +206,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
         try
         {
-            session.Execute("COMMIT");
+            db.Execute("COMMIT");
         }
         catch (SqliteException ex)
         {
@@ -223,8 +223,8 @@ internal sealed class SqliteWriter : IAsyncDisposable
 
     private void UndoBatch()
     {
-        session.Execute("ROLLBACK TO batch");
-        session.Execute("RELEASE batch");
+        db.Execute("ROLLBACK TO batch");
+        db.Execute("RELEASE batch");
     }
 
     private void Abandon(List<WriteRequest> requests, Exception exception)
@@ -237,7 +237,7 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         try
         {
-            session.Execute("ROLLBACK");
+            db.Execute("ROLLBACK");
         }
         catch (SqliteException)
         {

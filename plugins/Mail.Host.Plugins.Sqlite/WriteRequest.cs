@@ -21,7 +21,7 @@ internal abstract class WriteRequest(CancellationToken cancellationToken)
     /// Applies the request inside the open transaction. Returns <see langword="false"/> when its changes must be
     /// undone (an assertion did not hold); an exception undoes them too and is handed to the caller.
     /// </summary>
-    /// <param name="writer">The writer's session and table bookkeeping.</param>
+    /// <param name="writer">The writer's db and table bookkeeping.</param>
     /// <returns>Whether the changes stay.</returns>
     public abstract bool Apply(SqliteWriteScope writer);
 

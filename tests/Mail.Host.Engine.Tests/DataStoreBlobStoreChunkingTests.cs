@@ -280,16 +280,32 @@ public sealed class DataStoreBlobStoreChunkingTests
     }
 
     [Fact]
-    public async Task A_delete_racing_a_put_of_the_same_blob_leaves_it_whole_or_gone()
+    public async Task Deletes_racing_puts_of_the_same_blob_leave_it_whole_or_gone()
     {
-        for (var round = 0; round < 20; round++)
-        {
-            var content = RandomBytes(30_000);
-            var hash = BlobHash.Compute(content);
-            await blobs.PutAsync(hash, new MemoryStream(content));
+        var content = RandomBytes(40_000);
+        var hash = BlobHash.Compute(content);
 
-            var put = Task.Run(async () =>
+        // The memory store completes every call at once; yielding before each commit lets the racers interleave.
+        data.BeforeCommit = async _ =>
+        {
+            await Task.Yield();
+            return null;
+        };
+        for (var round = 0; round < 30; round++)
+        {
+            if (round % 2 == 0)
             {
+                await blobs.PutAsync(hash, new MemoryStream(content));
+            }
+
+            var racers = Enumerable.Range(0, 6).Select(i => Task.Run(async () =>
+            {
+                if (i % 3 == 2)
+                {
+                    await blobs.DeleteAsync(hash);
+                    return;
+                }
+
                 try
                 {
                     await blobs.PutAsync(hash, new CountingStream(content, yieldEachRead: true));
@@ -298,9 +314,8 @@ public sealed class DataStoreBlobStoreChunkingTests
                 {
                     // Allowed: nothing is visible and the caller puts again.
                 }
-            });
-            var delete = Task.Run(async () => await blobs.DeleteAsync(hash));
-            await Task.WhenAll(put, delete);
+            }));
+            await Task.WhenAll(racers);
 
             if (await blobs.ExistsAsync(hash))
             {

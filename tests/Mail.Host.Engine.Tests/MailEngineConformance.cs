@@ -102,6 +102,7 @@ public abstract class MailEngineConformance : IAsyncLifetime
         Assert.Equal(1, Blobs.Puts);
         var hash = BlobHash.Compute(raw);
         Assert.Equal(3, Counter.Decode(await Data.GetAsync(MailKeys.BlobReference, MailKeys.BlobKey(hash))));
+        Assert.Equal(0, await Data.ScanAsync(MailKeys.BlobPending, KeyRange.All()).CountAsync());
 
         foreach (var result in results)
         {
@@ -871,6 +872,8 @@ public abstract class MailEngineConformance : IAsyncLifetime
         // Delivered again later, it is stored again.
         var again = await Engine.DeliverAsync(new MemoryStream(raw), [1]);
         Assert.Equal(raw, await ReadAllAsync(Engine.OpenAccount(1), again[0].EmailId));
+        Assert.Equal(1, Counter.Decode(await Data.GetAsync(MailKeys.BlobReference, MailKeys.BlobKey(hash))));
+        Assert.Equal(0, await Data.ScanAsync(MailKeys.BlobPending, KeyRange.All()).CountAsync());
     }
 
     /// <summary>A pending reference left by a process that stopped mid-delivery is dropped after its timeout.</summary>

@@ -79,10 +79,44 @@ public sealed class TestDeployment : IDisposable
         return new CommandResult(process.ExitCode, await output, await error);
     }
 
-    /// <summary>Starts <c>mailhost serve</c> and waits until /health answers.</summary>
-    public async Task<ServerProcess> StartServerAsync()
+    /// <summary>
+    /// Runs a mailhost command that talks to a server rather than reading the manifest (account, domain, group), so
+    /// no --manifest is added; a null value in <paramref name="environment"/> removes that variable.
+    /// </summary>
+    public async Task<CommandResult> RunCliAsync(IReadOnlyDictionary<string, string?> environment, string? standardInput, params string[] arguments)
     {
-        var server = new ServerProcess(Process.Start(StartInfo(["serve"]))!, HttpUrl);
+        var start = StartInfo(arguments, withManifest: false);
+        start.RedirectStandardInput = true;
+        Apply(start, environment);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (standardInput is not null)
+        {
+            await process.StandardInput.WriteAsync(standardInput);
+        }
+
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"mailhost {string.Join(' ', arguments)} did not exit within 60 s:\n{await output}\n{await error}");
+        }
+
+        return new CommandResult(process.ExitCode, await output, await error);
+    }
+
+    /// <summary>Starts <c>mailhost serve</c> and waits until /health answers; a null value in <paramref name="environment"/> removes that variable.</summary>
+    public async Task<ServerProcess> StartServerAsync(IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        var start = StartInfo(["serve"]);
+        Apply(start, environment);
+        var server = new ServerProcess(Process.Start(start)!, HttpUrl);
         servers.Add(server);
         await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(60));
         return server;
@@ -105,7 +139,22 @@ public sealed class TestDeployment : IDisposable
         }
     }
 
-    private ProcessStartInfo StartInfo(IEnumerable<string> arguments)
+    private static void Apply(ProcessStartInfo start, IReadOnlyDictionary<string, string?>? environment)
+    {
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+    }
+
+    private ProcessStartInfo StartInfo(IEnumerable<string> arguments, bool withManifest = true)
     {
         var start = new ProcessStartInfo(Path.Combine(Folder, "mailhost"))
         {
@@ -119,7 +168,7 @@ public sealed class TestDeployment : IDisposable
             start.ArgumentList.Add(argument);
         }
 
-        if (!arguments.Contains("--help") && !arguments.Contains("--manifest"))
+        if (withManifest && !arguments.Contains("--help") && !arguments.Contains("--manifest"))
         {
             start.ArgumentList.Add("--manifest");
             start.ArgumentList.Add(ManifestPath);

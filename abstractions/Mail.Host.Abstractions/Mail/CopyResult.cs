@@ -6,7 +6,10 @@ namespace Mail.Host.Mail;
 /// </summary>
 public sealed record CopyResult
 {
-    /// <summary>The quota resource the copy would have exceeded, or <see langword="null"/>; when set, nothing was copied.</summary>
+    /// <summary>
+    /// The quota resource the copy would have exceeded, or <see langword="null"/>. When set, the copy stopped there:
+    /// the UIDs listed were copied (a large copy is applied in steps), the others were not.
+    /// </summary>
     public QuotaResource? ExceededQuota { get; init; }
 
     /// <summary>Whether the messages were copied or moved.</summary>

@@ -221,6 +221,27 @@ internal sealed class AccountTransaction
         }
     }
 
+    /// <summary>Whether this attempt turns a delivery's pending blob reference into its email's reference.</summary>
+    public bool TookOverPending { get; private set; }
+
+    /// <summary>
+    /// Makes a delivery's pending reference the new email's own: the pending entry is deleted in this batch (asserted
+    /// present, so a collector that dropped it meanwhile makes the attempt run again) instead of adding one more.
+    /// </summary>
+    /// <returns><see langword="true"/> when taken over; otherwise the caller adds its own reference.</returns>
+    public async ValueTask<bool> TakeOverPendingAsync(byte[] pendingKey, CancellationToken cancellationToken)
+    {
+        if (TookOverPending || await data.GetAsync(MailKeys.BlobPending, pendingKey, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        Batch.AssertValue(MailKeys.BlobPending, pendingKey, Marker);
+        Batch.Delete(MailKeys.BlobPending, pendingKey);
+        TookOverPending = true;
+        return true;
+    }
+
     public async ValueTask<CommitResult> CommitAsync(CancellationToken cancellationToken)
     {
         if (headBefore is null)

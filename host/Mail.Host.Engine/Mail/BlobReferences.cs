@@ -9,8 +9,9 @@ namespace Mail.Host.Engine.Mail;
 /// same content at the same moment and against a process stopping half-way:
 /// <list type="number">
 /// <item>A delivery first takes a pending reference (+1, and a timestamped pending entry) in one commit, then
-/// stores the blob, then commits the emails (+1 each), then drops the pending reference (−1). The blob is thus
-/// referenced from before it is written until the emails hold it.</item>
+/// stores the blob, then commits the emails (+1 each), then drops the pending reference (−1); the first email's
+/// commit may take the pending reference over instead, deleting the pending entry. The blob is thus referenced from
+/// before it is written until the emails hold it.</item>
 /// <item>The collector deletes a blob only after moving its count from 0 to a large negative sentinel with an
 /// assertion; a delivery that sees a negative count after its +1 gives it back and waits, so no delivery relies on
 /// a blob being deleted. The sentinel is then added back.</item>

@@ -232,9 +232,10 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
         }
 
         var stored = await engine.StoreMessageAsync(message, cancellationToken).ConfigureAwait(false);
+        var tookOver = false;
         try
         {
-            return await engine.WriteAsync(
+            var result = await engine.WriteAsync(
                 AccountId,
                 create: true,
                 async t =>
@@ -245,15 +246,21 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
                         return new AppendResult { ExceededQuota = exceeded, MailboxId = mailboxId, UidValidity = mailbox.UidValidity, ModSeq = t.Head.ModSeq };
                     }
 
-                    var email = await MailOperations.CreateEmailAsync(t, stored, date, normalized, cancellationToken).ConfigureAwait(false);
+                    var email = await MailOperations.CreateEmailAsync(t, stored, date, normalized, takeOverPending: true, cancellationToken).ConfigureAwait(false);
                     var entry = MailOperations.AddToMailbox(t, mailbox, email);
+                    tookOver = t.TookOverPending;
                     return new AppendResult { MailboxId = mailboxId, UidValidity = mailbox.UidValidity, Uid = entry.Uid, EmailId = email.Id, ModSeq = t.ModSeq };
                 },
                 cancellationToken).ConfigureAwait(false);
+            stored.PendingTakenOver = result.Succeeded && tookOver;
+            return result;
         }
         finally
         {
-            await engine.References.ReleaseAsync(stored.Hash, stored.PendingKey, CancellationToken.None).ConfigureAwait(false);
+            if (!stored.PendingTakenOver)
+            {
+                await engine.References.ReleaseAsync(stored.Hash, stored.PendingKey, CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 

@@ -79,15 +79,19 @@ public sealed class MailEngine : IMailEngine
             var deliveries = new Task<DeliveryResult>[recipients.Length];
             for (var i = 0; i < recipients.Length; i++)
             {
-                deliveries[i] = DeliverOneAsync(recipients[i], stored, internalDate, cancellationToken);
+                deliveries[i] = DeliverOneAsync(recipients[i], stored, internalDate, takeOverPending: i == 0, cancellationToken);
             }
 
             return await Task.WhenAll(deliveries).ConfigureAwait(false);
         }
         finally
         {
-            // The emails now hold their own references; the delivery's is dropped even when the caller cancels.
-            await References.ReleaseAsync(stored.Hash, stored.PendingKey, CancellationToken.None).ConfigureAwait(false);
+            // The emails now hold their own references; the delivery's is dropped even when the caller cancels,
+            // unless the first recipient's email took it over.
+            if (!stored.PendingTakenOver)
+            {
+                await References.ReleaseAsync(stored.Hash, stored.PendingKey, CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 
@@ -237,11 +241,12 @@ public sealed class MailEngine : IMailEngine
 
     internal static string StateOf(ulong modSeq) => modSeq.ToString(CultureInfo.InvariantCulture);
 
-    private async Task<DeliveryResult> DeliverOneAsync(ulong accountId, StoredMessage stored, long internalDate, CancellationToken cancellationToken)
+    private async Task<DeliveryResult> DeliverOneAsync(ulong accountId, StoredMessage stored, long internalDate, bool takeOverPending, CancellationToken cancellationToken)
     {
+        var tookOver = false;
         try
         {
-            return await WriteAsync(
+            var result = await WriteAsync(
                 accountId,
                 create: false,
                 async t =>
@@ -254,11 +259,18 @@ public sealed class MailEngine : IMailEngine
                         return new DeliveryResult { AccountId = accountId, Status = DeliveryStatus.OverQuota, ExceededQuota = exceeded };
                     }
 
-                    var email = await MailOperations.CreateEmailAsync(t, stored, internalDate, [], cancellationToken).ConfigureAwait(false);
+                    var email = await MailOperations.CreateEmailAsync(t, stored, internalDate, [], takeOverPending, cancellationToken).ConfigureAwait(false);
                     var entry = MailOperations.AddToMailbox(t, inbox, email);
+                    tookOver = t.TookOverPending;
                     return new DeliveryResult { AccountId = accountId, Status = DeliveryStatus.Delivered, EmailId = email.Id, MailboxId = inbox.Id, Uid = entry.Uid };
                 },
                 cancellationToken).ConfigureAwait(false);
+            if (result.Status == DeliveryStatus.Delivered && tookOver)
+            {
+                stored.PendingTakenOver = true;
+            }
+
+            return result;
         }
         catch (UnknownAccountException)
         {

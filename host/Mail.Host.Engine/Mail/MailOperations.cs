@@ -110,16 +110,23 @@ internal static class MailOperations
     }
 
     /// <summary>Creates an email for a stored message (in no mailbox yet), charging the quota and referencing the blob.</summary>
-    public static async ValueTask<EmailRecord> CreateEmailAsync(AccountTransaction t, StoredMessage stored, long internalDateMs, string[] keywords, CancellationToken cancellationToken)
+    /// <param name="t">The change.</param>
+    /// <param name="stored">The stored message.</param>
+    /// <param name="internalDateMs">The internal date.</param>
+    /// <param name="keywords">The keywords, normalized.</param>
+    /// <param name="takeOverPending">Whether this email may take the delivery's pending reference over (one recipient per delivery may).</param>
+    /// <param name="cancellationToken">Cancels reading.</param>
+    public static async ValueTask<EmailRecord> CreateEmailAsync(AccountTransaction t, StoredMessage stored, long internalDateMs, string[] keywords, bool takeOverPending, CancellationToken cancellationToken)
     {
         var id = t.Head.NextEmailId++;
         var thread = await ResolveThreadAsync(t, stored.Metadata.Envelope, id, cancellationToken).ConfigureAwait(false);
-        return NewEmail(t, id, thread, stored.Hash, stored.Size, internalDateMs, keywords);
+        var tookOver = takeOverPending && await t.TakeOverPendingAsync(stored.PendingKey, cancellationToken).ConfigureAwait(false);
+        return NewEmail(t, id, thread, stored.Hash, stored.Size, internalDateMs, keywords, addReference: !tookOver);
     }
 
     /// <summary>A second email sharing an existing email's blob, thread, date and keywords.</summary>
     public static EmailRecord CloneEmail(AccountTransaction t, EmailRecord source)
-        => NewEmail(t, t.Head.NextEmailId++, source.ThreadId, source.Blob, source.Size, source.InternalDateMs, source.Keywords);
+        => NewEmail(t, t.Head.NextEmailId++, source.ThreadId, source.Blob, source.Size, source.InternalDateMs, source.Keywords, addReference: true);
 
     /// <summary>Puts an email into a mailbox under the mailbox's next UID.</summary>
     public static UidEntry AddToMailbox(AccountTransaction t, MailboxRecord mailbox, EmailRecord email)
@@ -253,7 +260,7 @@ internal static class MailOperations
         return [.. set];
     }
 
-    private static EmailRecord NewEmail(AccountTransaction t, ulong id, ulong thread, BlobHash blob, long size, long internalDateMs, string[] keywords)
+    private static EmailRecord NewEmail(AccountTransaction t, ulong id, ulong thread, BlobHash blob, long size, long internalDateMs, string[] keywords, bool addReference)
     {
         var email = new EmailRecord
         {
@@ -267,7 +274,11 @@ internal static class MailOperations
         };
         t.Head.UsedBytes += size;
         t.Head.UsedMessages++;
-        t.AddBlobReference(blob, 1);
+        if (addReference)
+        {
+            t.AddBlobReference(blob, 1);
+        }
+
         t.SaveEmail(email);
         t.Record(ChangeKind.EmailCreated, id);
         return email;

@@ -76,14 +76,18 @@ internal static partial class MessageParser
             return string.Empty;
         }
 
+        // "Re: Fwd: [list] Re: topic" loses one prefix per round until none is left.
         var text = CollapseWhitespace(subject, int.MaxValue);
-        string previous;
-        do
+        while (true)
         {
-            previous = text;
-            text = SubjectPrefix().Replace(text, string.Empty).Trim();
+            var stripped = SubjectPrefix().Replace(text, string.Empty, 1).Trim();
+            if (stripped.Length == text.Length)
+            {
+                break;
+            }
+
+            text = stripped;
         }
-        while (!ReferenceEquals(previous, text) && previous.Length != text.Length);
 
         return text.ToLowerInvariant();
     }

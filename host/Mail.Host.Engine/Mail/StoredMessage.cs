@@ -13,4 +13,10 @@ internal sealed class StoredMessage(BlobHash hash, long size, MessageMetadata me
     public MessageMetadata Metadata { get; } = metadata;
 
     public byte[] PendingKey { get; } = pendingKey;
+
+    /// <summary>
+    /// Set once an email's commit took the pending reference over, so no separate release is needed: the common
+    /// single-recipient delivery then costs two synced commits instead of three.
+    /// </summary>
+    public bool PendingTakenOver { get; set; }
 }

@@ -8,11 +8,11 @@ namespace Mail.Host.Plugins.Sqlite;
 /// One open connection with its prepared statements. A connection is used by one thread at a time: the writer
 /// owns one, and readers rent the others from <see cref="SqliteReaderPool"/>.
 /// </summary>
-internal sealed class SqliteSession : IDisposable
+internal sealed class PreparedConnection : IDisposable
 {
     private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
 
-    private SqliteSession(SqliteConnection connection) => Connection = connection;
+    private PreparedConnection(SqliteConnection connection) => Connection = connection;
 
     /// <summary>The connection.</summary>
     public SqliteConnection Connection { get; }
@@ -20,8 +20,8 @@ internal sealed class SqliteSession : IDisposable
     /// <summary>Opens a connection and sets it up for this store.</summary>
     /// <param name="options">The database and its tuning.</param>
     /// <param name="forWriting">Whether this is the one connection that writes.</param>
-    /// <returns>The session.</returns>
-    public static SqliteSession Open(SqliteStoreOptions options, bool forWriting)
+    /// <returns>The open connection.</returns>
+    public static PreparedConnection Open(SqliteStoreOptions options, bool forWriting)
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder
         {
@@ -36,39 +36,39 @@ internal sealed class SqliteSession : IDisposable
             // The driver retries a busy database on its own until this runs out, on top of busy_timeout.
             DefaultTimeout = SqliteStoreOptions.BusyTimeoutSeconds,
         }.ToString());
-        var session = new SqliteSession(connection);
+        var db = new PreparedConnection(connection);
         try
         {
             connection.Open();
             if (forWriting)
             {
                 // WAL lets the readers run beside the writer; the mode is stored in the file, so readers inherit it.
-                var mode = session.Scalar("PRAGMA journal_mode=WAL") as string;
+                var mode = db.Scalar("PRAGMA journal_mode=WAL") as string;
                 if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
                 {
                     throw new InvalidOperationException($"The SQLite database '{options.DatabasePath}' cannot use write-ahead logging (journal mode stays '{mode}'); put it on a local file system.");
                 }
 
                 // FULL syncs the log on every commit, so an acknowledged batch survives a power cut.
-                session.Execute("PRAGMA synchronous=FULL");
+                db.Execute("PRAGMA synchronous=FULL");
             }
             else
             {
-                session.Execute("PRAGMA query_only=1");
+                db.Execute("PRAGMA query_only=1");
             }
 
-            session.Execute($"PRAGMA busy_timeout={SqliteStoreOptions.BusyTimeoutSeconds * 1000}");
+            db.Execute($"PRAGMA busy_timeout={SqliteStoreOptions.BusyTimeoutSeconds * 1000}");
             if (options.CacheMegabytes is { } megabytes)
             {
                 // A negative size is in KiB rather than pages.
-                session.Execute($"PRAGMA cache_size={-megabytes * 1024L}");
+                db.Execute($"PRAGMA cache_size={-megabytes * 1024L}");
             }
 
-            return session;
+            return db;
         }
         catch
         {
-            session.Dispose();
+            db.Dispose();
             throw;
         }
     }
