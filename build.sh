@@ -9,6 +9,7 @@ usage() {
 Usage: ./build.sh [--output DIR] [--test-plugins DIR]
 
   --output DIR        deployment folder to publish into (default: dist/out)
+  --portable          keep every platform's native libraries in plugin folders (default: only this machine's)
   --test-plugins DIR  also publish the plugins under tests/plugins into DIR/<plugin-id>/
                       (used by the integration tests; never part of a deployment)
   -h, --help          show this help
@@ -17,10 +18,12 @@ USAGE
 
 out=dist/out
 test_plugins=
+portable=
 while [ $# -gt 0 ]; do
   case "$1" in
     --output) out=${2:?--output needs a folder}; shift 2 ;;
     --test-plugins) test_plugins=${2:?--test-plugins needs a folder}; shift 2 ;;
+    --portable) portable=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "build.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -35,12 +38,26 @@ dotnet build Mail.Host.sln -c Release --nologo -v quiet -clp:ErrorsOnly
 
 plugin_id() { sed -n 's/^[[:space:]]*"id"[[:space:]]*:[[:space:]]*"\([^"]*\)".*/\1/p' "$1/plugin.json" | head -n 1; }
 
+# NuGet packages with native code (RocksDB, SQLite) carry it for every platform; a deployment keeps only this
+# machine's (and the portable linux/unix folders), unless --portable asks for all of them.
+host_rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)
+prune_natives() { # plugin-folder
+  [ -z "$portable" ] && [ -d "$1/runtimes" ] || return 0
+  for rid_folder in "$1"/runtimes/*/; do
+    case "$(basename "$rid_folder")" in
+      "$host_rid"|linux|unix) ;;
+      *) rm -rf "$rid_folder" ;;
+    esac
+  done
+}
+
 publish_plugin() { # project-folder target-root
   local id
   id=$(plugin_id "$1")
   [ -n "$id" ] || { echo "build.sh: $1/plugin.json has no id" >&2; exit 1; }
   rm -rf "${2:?}/$id"
   dotnet publish "$1" -c Release --no-build --nologo -v quiet -o "$2/$id"
+  prune_natives "$2/$id"
   echo "  plugin $id -> $2/$id"
 }
 

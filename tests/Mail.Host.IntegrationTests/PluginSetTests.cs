@@ -45,7 +45,7 @@ public sealed class PluginSetTests(DeploymentFixture fixture) : IDisposable
         Assert.Equal("disabled", PluginStatus(healthWithFolder, "filesystem"));
         Assert.Equal("loaded", PluginStatus(healthWithFolder, "memory"));
 
-        System.IO.Directory.Delete(Path.Combine(deployment.PluginsFolder, "filesystem"), recursive: true);
+        deployment.RemovePlugin("filesystem");
 
         var deleted = await deployment.RunAsync("plugins");
         Assert.True(deleted.ExitCode == 0, deleted.ToString());

@@ -80,7 +80,7 @@ public sealed class StartupErrorTests(DeploymentFixture fixture) : IDisposable
     [Fact]
     public async Task Garbage_entry_assembly_is_refused()
     {
-        File.WriteAllBytes(Path.Combine(deployment.PluginsFolder, "filesystem", "Mail.Host.Plugins.FileSystem.dll"), "MZ this is not an assembly"u8.ToArray());
+        File.WriteAllBytes(Path.Combine(deployment.MaterializePlugin("filesystem"), "Mail.Host.Plugins.FileSystem.dll"), "MZ this is not an assembly"u8.ToArray());
 
         var result = await deployment.RunAsync("serve");
 

@@ -18,7 +18,7 @@ public sealed class TestDeployment : IDisposable
     {
         this.fixture = fixture;
         Folder = Path.Combine(Path.GetTempPath(), "mailhost-" + Guid.NewGuid().ToString("N"));
-        CopyFolder(fixture.DeploymentFolder, Folder);
+        CopyDeployment(fixture.DeploymentFolder, Folder);
         HttpPort = FreePort();
     }
 
@@ -42,8 +42,40 @@ public sealed class TestDeployment : IDisposable
         File.WriteAllText(ManifestPath, manifest.ToJsonString(new() { WriteIndented = true }));
     }
 
+    /// <summary>
+    /// Plugin folders start as links to the shared build (plugins with native libraries are large); a test that
+    /// changes a plugin's files first turns its link into a private copy.
+    /// </summary>
+    public string MaterializePlugin(string pluginId)
+    {
+        var path = Path.Combine(PluginsFolder, pluginId);
+        var info = new DirectoryInfo(path);
+        if (info.LinkTarget is { } target)
+        {
+            info.Delete();
+            CopyFolder(Path.GetFullPath(target, PluginsFolder), path);
+        }
+
+        return path;
+    }
+
+    /// <summary>Removes a plugin folder (or its link) as an operator would delete it.</summary>
+    public void RemovePlugin(string pluginId)
+    {
+        var info = new DirectoryInfo(Path.Combine(PluginsFolder, pluginId));
+        if (info.LinkTarget is not null)
+        {
+            info.Delete();
+        }
+        else
+        {
+            info.Delete(recursive: true);
+        }
+    }
+
     public void EditDescriptor(string pluginId, Action<JsonObject> edit)
     {
+        MaterializePlugin(pluginId);
         var path = Path.Combine(PluginsFolder, pluginId, "plugin.json");
         var descriptor = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         edit(descriptor);
@@ -131,6 +163,15 @@ public sealed class TestDeployment : IDisposable
 
         try
         {
+            // Links first, on their own, so that deleting this copy can never reach into the shared build.
+            if (System.IO.Directory.Exists(PluginsFolder))
+            {
+                foreach (var plugin in new DirectoryInfo(PluginsFolder).EnumerateDirectories().Where(d => d.LinkTarget is not null))
+                {
+                    plugin.Delete();
+                }
+            }
+
             System.IO.Directory.Delete(Folder, recursive: true);
         }
         catch (IOException)
@@ -184,6 +225,46 @@ public sealed class TestDeployment : IDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static void CopyDeployment(string source, string destination)
+    {
+        System.IO.Directory.CreateDirectory(destination);
+        foreach (var file in System.IO.Directory.EnumerateFiles(source))
+        {
+            CopyFile(file, Path.Combine(destination, Path.GetFileName(file)));
+        }
+
+        foreach (var folder in System.IO.Directory.EnumerateDirectories(source))
+        {
+            var name = Path.GetFileName(folder);
+            if (name == "data")
+            {
+                continue;
+            }
+
+            if (name != "plugins")
+            {
+                CopyFolder(folder, Path.Combine(destination, name));
+                continue;
+            }
+
+            var plugins = Path.Combine(destination, "plugins");
+            System.IO.Directory.CreateDirectory(plugins);
+            foreach (var plugin in System.IO.Directory.EnumerateDirectories(folder))
+            {
+                System.IO.Directory.CreateSymbolicLink(Path.Combine(plugins, Path.GetFileName(plugin)), plugin);
+            }
+        }
+    }
+
+    private static void CopyFile(string file, string target)
+    {
+        File.Copy(file, target);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(target, File.GetUnixFileMode(file));
+        }
     }
 
     private static void CopyFolder(string source, string destination)

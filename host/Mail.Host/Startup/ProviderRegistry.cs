@@ -135,7 +135,7 @@ internal sealed class ProviderRegistry
         }
 
         problems.AddRange(found.Select(message => new StartupProblem(
-            $"{key}: {message}",
+            message.Contains(key, StringComparison.OrdinalIgnoreCase) ? message : $"{key}: {message}",
             manifest.FilePath,
             $"correct {key} in {manifest.FilePath}; the plugin '{plugin.Id}' documents its settings",
             plugin.Id)));
