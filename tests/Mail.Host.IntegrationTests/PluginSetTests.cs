@@ -7,7 +7,7 @@ namespace Mail.Host.IntegrationTests;
 [Collection(DeploymentCollection.Name)]
 public sealed class PluginSetTests(DeploymentFixture fixture) : IDisposable
 {
-    private readonly TestDeployment deployment = new(fixture);
+    private readonly TestDeployment deployment = new(fixture, TestDeployment.PluginHostManifest);
 
     [Fact]
     public async Task Default_deployment_lists_memory_and_filesystem_as_loaded()

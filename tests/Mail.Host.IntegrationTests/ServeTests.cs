@@ -7,7 +7,7 @@ namespace Mail.Host.IntegrationTests;
 [Collection(DeploymentCollection.Name)]
 public sealed class ServeTests(DeploymentFixture fixture) : IDisposable
 {
-    private readonly TestDeployment deployment = new(fixture);
+    private readonly TestDeployment deployment = new(fixture, TestDeployment.PluginHostManifest);
 
     [Fact]
     public async Task Serves_health_with_every_role_and_stops_gracefully_on_sigterm()
@@ -59,7 +59,7 @@ public sealed class ServeTests(DeploymentFixture fixture) : IDisposable
     [Fact]
     public async Task A_copied_deployment_is_an_independent_installation()
     {
-        using var copy = new TestDeployment(fixture);
+        using var copy = new TestDeployment(fixture, TestDeployment.PluginHostManifest);
         using var first = await deployment.StartServerAsync();
         using var second = await copy.StartServerAsync();
 

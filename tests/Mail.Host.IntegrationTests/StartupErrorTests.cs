@@ -10,7 +10,7 @@ namespace Mail.Host.IntegrationTests;
 public sealed class StartupErrorTests(DeploymentFixture fixture) : IDisposable
 {
     private const int ConfigurationError = 2;
-    private readonly TestDeployment deployment = new(fixture);
+    private readonly TestDeployment deployment = new(fixture, TestDeployment.PluginHostManifest);
 
     [Fact]
     public async Task Malformed_json_names_the_file_line_and_column()

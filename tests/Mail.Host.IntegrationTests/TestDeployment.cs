@@ -14,11 +14,35 @@ public sealed class TestDeployment : IDisposable
     private readonly DeploymentFixture fixture;
     private readonly List<ServerProcess> servers = [];
 
-    public TestDeployment(DeploymentFixture fixture)
+    /// <summary>
+    /// A manifest for the plugin host's own tests: the in-memory and filesystem plugins and a static directory, so the
+    /// tests of plugin loading do not depend on what the default manifest chooses.
+    /// </summary>
+    public const string PluginHostManifest = """
+        {
+          "Server": { "Hostname": "localhost", "PluginsDirectory": "plugins", "DataDirectory": "data" },
+          "Http": { "Urls": [ "http://127.0.0.1:8080" ] },
+          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true } },
+          "Stores": { "main": { "Type": "memory" }, "blobs": { "Type": "filesystem", "Path": "data/blobs" } },
+          "Roles": { "Data": "main", "Blob": "blobs", "FullText": "main", "Lookup": "main" },
+          "Directories": { "local": { "Type": "static", "Domains": [ "localhost" ], "Principals": [] } },
+          "Authentication": { "Directory": "local" },
+          "Listeners": {},
+          "Logging": { "LogLevel": { "Default": "Information", "Microsoft.AspNetCore": "Warning" } }
+        }
+        """;
+
+    /// <summary>A copy of the deployment with its default manifest, or with <paramref name="manifest"/> in its place.</summary>
+    public TestDeployment(DeploymentFixture fixture, string? manifest = null)
     {
         this.fixture = fixture;
         Folder = Path.Combine(Path.GetTempPath(), "mailhost-" + Guid.NewGuid().ToString("N"));
         CopyDeployment(fixture.DeploymentFolder, Folder);
+        if (manifest is not null)
+        {
+            File.WriteAllText(ManifestPath, manifest);
+        }
+
         HttpPort = FreePort();
     }
 
