@@ -291,7 +291,7 @@ public sealed class DataStoreBlobStoreChunkingTests
             await Task.Yield();
             return null;
         };
-        for (var round = 0; round < 30; round++)
+        for (var round = 0; round < 100; round++)
         {
             if (round % 2 == 0)
             {

@@ -876,6 +876,49 @@ public abstract class MailEngineConformance : IAsyncLifetime
         Assert.Equal(0, await Data.ScanAsync(MailKeys.BlobPending, KeyRange.All()).CountAsync());
     }
 
+    /// <summary>Collections running while the same message is delivered and expunged again and again never take a blob an email holds.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Collection_racing_deliveries_of_the_same_message_never_loses_a_blob()
+    {
+        const int Rounds = 25;
+        var account = Engine.OpenAccount(1);
+        await account.SetQuotaAsync(MailQuota.Unlimited);
+        var raw = MailTestMessages.Simple("race");
+        using var done = new CancellationTokenSource();
+
+        var collector = Task.Run(async () =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                await Engine.CollectGarbageAsync();
+                await Task.Delay(2);
+            }
+        });
+        try
+        {
+            for (var round = 0; round < Rounds; round++)
+            {
+                var delivered = await Engine.DeliverAsync(new MemoryStream(raw), [1]);
+                Assert.Equal(raw, await ReadAllAsync(account, delivered[0].EmailId));
+                Assert.Equal(raw, (await account.ReadMessageAsync(delivered[0].EmailId, 0, raw.Length))!);
+                await ExpungeAllAsync(account);
+            }
+        }
+        finally
+        {
+            await done.CancelAsync();
+            await collector;
+        }
+
+        Assert.True(Blobs.Deletes > 0, "no collection deleted the blob while the race ran");
+        var last = await Engine.DeliverAsync(new MemoryStream(raw), [1]);
+        await Engine.CollectGarbageAsync();
+        Assert.Equal(raw, await ReadAllAsync(account, last[0].EmailId));
+        var email = Assert.Single(await account.GetEmailsAsync([last[0].EmailId]));
+        Assert.Equal("race", email.Metadata.Envelope.Subject);
+    }
+
     /// <summary>A pending reference left by a process that stopped mid-delivery is dropped after its timeout.</summary>
     /// <returns>A task that completes with the test.</returns>
     [Fact]

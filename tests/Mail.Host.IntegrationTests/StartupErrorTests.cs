@@ -116,12 +116,12 @@ public sealed class StartupErrorTests(DeploymentFixture fixture) : IDisposable
     [Fact]
     public async Task Directory_type_no_enabled_plugin_provides_is_refused()
     {
-        deployment.EditManifest(m => m["Directories"]!["internal"]!["Type"] = "ldap");
+        deployment.EditManifest(m => m["Directories"]!["local"]!["Type"] = "ldap");
 
         var result = await deployment.RunAsync("serve");
 
         AssertRefused(result);
-        Assert.Contains("Directories:internal:Type is 'ldap'", result.Error);
+        Assert.Contains("Directories:local:Type is 'ldap'", result.Error);
     }
 
     [Fact]

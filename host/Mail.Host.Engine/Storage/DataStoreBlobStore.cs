@@ -110,7 +110,8 @@ public sealed class DataStoreBlobStore : IBlobStore
     /// <para>
     /// When the blob already exists, or another put of it completes while this one is writing, the call returns
     /// without reading the rest of <paramref name="content"/>. It throws <see cref="StoreUnavailableException"/>
-    /// when a delete of the same hash removed chunks it had written; putting again then succeeds.
+    /// when a delete of the same hash, or an orphan sweep, removed chunks it had written; putting again then
+    /// succeeds.
     /// </para>
     /// </remarks>
     public async ValueTask PutAsync(BlobHash hash, Stream content, CancellationToken cancellationToken = default)
@@ -236,7 +237,7 @@ public sealed class DataStoreBlobStore : IBlobStore
                 return;
             }
 
-            throw new StoreUnavailableException($"The blob {hash} was deleted by another caller while it was being stored; put it again.");
+            throw new StoreUnavailableException($"Chunks of blob {hash} were removed by a concurrent delete or orphan sweep while it was being stored; put it again.");
         }
         finally
         {
