@@ -92,12 +92,12 @@ public sealed class StartupErrorTests(DeploymentFixture fixture) : IDisposable
     [Fact]
     public async Task Store_type_no_enabled_plugin_provides_is_refused()
     {
-        deployment.EditManifest(m => m["Stores"]!["main"]!["Type"] = "rocksdb");
+        deployment.EditManifest(m => m["Stores"]!["main"]!["Type"] = "postgresql");
 
         var result = await deployment.RunAsync("serve");
 
         AssertRefused(result);
-        Assert.Contains("Stores:main:Type is 'rocksdb', and no plugin", result.Error);
+        Assert.Contains("Stores:main:Type is 'postgresql', and no plugin", result.Error);
         Assert.Contains("memory", result.Error);
     }
 
@@ -178,7 +178,7 @@ public sealed class StartupErrorTests(DeploymentFixture fixture) : IDisposable
     {
         deployment.EditManifest(m =>
         {
-            m["Stores"]!["main"]!["Type"] = "rocksdb";
+            m["Stores"]!["main"]!["Type"] = "postgresql";
             m["Roles"]!["Blob"] = "nowhere";
         });
 
@@ -186,7 +186,7 @@ public sealed class StartupErrorTests(DeploymentFixture fixture) : IDisposable
 
         Assert.Equal(ConfigurationError, result.ExitCode);
         Assert.Contains("2 problems", result.Error);
-        Assert.Contains("rocksdb", result.Error);
+        Assert.Contains("postgresql", result.Error);
         Assert.Contains("Roles:Blob names the store 'nowhere'", result.Error);
     }
 

@@ -17,8 +17,13 @@ public sealed class DistManifestTests
         Assert.Equal("localhost", manifest.Hostname);
         Assert.Equal(Path.Combine(RepositoryRoot.Path, "dist", "plugins"), manifest.PluginsDirectory);
         Assert.Equal(Path.Combine(RepositoryRoot.Path, "dist", "data"), manifest.DataDirectory);
-        Assert.True(manifest.IsEnabled("memory"));
+        Assert.True(manifest.IsEnabled("rocksdb"));
         Assert.True(manifest.IsEnabled("filesystem"));
+        Assert.True(manifest.IsEnabled("internal"));
+        Assert.False(manifest.IsEnabled("memory"));
+        Assert.Equal("rocksdb", manifest.Stores[manifest.Roles[StoreRoles.Data]].Type);
+        Assert.Equal("filesystem", manifest.Stores[manifest.Roles[StoreRoles.Blob]].Type);
+        Assert.Equal("internal", manifest.AuthenticationDirectory);
     }
 
     [Fact]
@@ -52,6 +57,6 @@ public sealed class DistManifestTests
         var catalog = PluginCatalog.Discover(Load.Manifest(manifestPath));
 
         Assert.Empty(DeploymentValidator.Validate(catalog).Select(p => p.Render()));
-        Assert.All(catalog.Plugins, p => Assert.True(p.IsUsable, $"{p.Id}: {p.Status} {p.Reason}"));
+        Assert.All(catalog.Plugins.Where(p => p.Enabled), p => Assert.True(p.IsUsable, $"{p.Id}: {p.Status} {p.Reason}"));
     }
 }
