@@ -122,6 +122,36 @@ public sealed class DataStoreFullTextStoreMinimumLimitsTests : FullTextStoreConf
     }
 
     [Fact]
+    public async Task A_writer_overtaken_part_way_stops_and_leaves_the_later_version_alone()
+    {
+        await IndexAsync(Account, 1, (Body, string.Join(' ', Enumerable.Range(0, 3000).Select(i => $"old{i}"))));
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var commitsSeen = 0;
+        data.BeforeCommit = async _ =>
+        {
+            // The slow writer's second commit is its first batch of postings, after it marked the document as its own.
+            if (Interlocked.Increment(ref commitsSeen) == 2)
+            {
+                held.SetResult();
+                await release.Task;
+            }
+        };
+
+        var slow = Task.Run(async () => await IndexAsync(Account, 1, (Body, string.Join(' ', Enumerable.Range(0, 3000).Select(i => $"slow{i}")))));
+        await held.Task;
+        await IndexAsync(Account, 1, (Body, "later version"));
+        release.SetResult();
+        await slow;
+
+        Assert.Equal(["later", "version"], await FullTextIndexInspector.PostedTermsAsync(data, Account, 1));
+        Assert.Equal(["later", "version"], await FullTextIndexInspector.ListedTermsAsync(data, Account, 1));
+        Assert.Equal(FullTextCodec.Complete, (await FullTextIndexInspector.MarkerAsync(data, Account, 1))![1]);
+        await ExpectAsync(Account, FullTextFilter.Prefix(Body, "slow"));
+        await ExpectAsync(Account, FullTextFilter.Prefix(Body, "old"));
+    }
+
+    [Fact]
     public async Task And_reads_the_common_word_only_for_the_documents_the_rare_word_left()
     {
         for (ulong id = 1; id <= 100; id++)

@@ -42,6 +42,9 @@ internal sealed class FullTextRecordingDataStore(
     /// <summary>When set, every commit after this many more throws <see cref="StoreUnavailableException"/>.</summary>
     public int? CommitsBeforeFailure { get; set; }
 
+    /// <summary>Runs before each commit reaches the inner store; a test can hold a writer there.</summary>
+    public Func<WriteBatch, Task>? BeforeCommit { get; set; }
+
     /// <summary>Scans started on a subspace.</summary>
     /// <param name="subspace">The subspace.</param>
     /// <returns>The count.</returns>
@@ -66,9 +69,14 @@ internal sealed class FullTextRecordingDataStore(
         return inner.ScanAsync(subspace, range, cancellationToken);
     }
 
-    public ValueTask<CommitResult> CommitAsync(WriteBatch batch, CancellationToken cancellationToken = default)
+    public async ValueTask<CommitResult> CommitAsync(WriteBatch batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        if (BeforeCommit is { } hook)
+        {
+            await hook(batch);
+        }
+
         if (CommitsBeforeFailure is { } remaining)
         {
             if (remaining <= 0)
@@ -100,7 +108,7 @@ internal sealed class FullTextRecordingDataStore(
 
         Raise(ref largestCommit, batch.Count);
         Interlocked.Increment(ref commits);
-        return inner.CommitAsync(batch, cancellationToken);
+        return await inner.CommitAsync(batch, cancellationToken);
     }
 
     public ValueTask<long> IncrementAsync(string subspace, ReadOnlyMemory<byte> key, long delta, CancellationToken cancellationToken = default)
