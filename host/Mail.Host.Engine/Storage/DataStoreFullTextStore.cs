@@ -31,9 +31,9 @@ namespace Mail.Host.Engine.Storage;
 /// to "in progress"; then the postings are written and the old ones deleted, in bounded commits; last, the term list
 /// becomes exactly the new terms and the marker "complete". At every step the stored term list covers every posting
 /// the document has, so a crash or cancellation part way leaves a document that indexing it again, or removing it,
-/// cleans up entirely. Each step asserts the marker it set, so when two writers race on one document, the one that
-/// started later takes over and the earlier one stops without touching anything; the outcome is one version or the
-/// other, never a mix. Indexing into an account while <see cref="RemoveAccountAsync"/> runs for it has no defined
+/// cleans up entirely. Each step asserts the marker it set, so when two writers race on one document, the one whose
+/// first commit lands later takes over and the other stops at its next commit, before writing anything more; the
+/// outcome is one version or the other, never a mix. Indexing into an account while <see cref="RemoveAccountAsync"/> runs for it has no defined
 /// outcome: index the document again once the removal has returned.
 /// </para>
 /// <para>
