@@ -59,7 +59,7 @@ public sealed class MemoryDataStore : IDataStore
         ArgumentNullException.ThrowIfNull(batch);
         foreach (var operation in batch)
         {
-            Validate(operation);
+            DataStoreLimits.Validate(operation, MaxKeySize, MaxValueSize);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -107,7 +107,7 @@ public sealed class MemoryDataStore : IDataStore
     public ValueTask<long> IncrementAsync(string subspace, ReadOnlyMemory<byte> key, long delta, CancellationToken cancellationToken = default)
     {
         SubspaceName.Validate(subspace);
-        CheckKeySize(key.Length);
+        DataStoreLimits.CheckKeySize(key.Length, MaxKeySize);
         cancellationToken.ThrowIfCancellationRequested();
         var keyCopy = key.ToArray();
         long result;
@@ -171,28 +171,7 @@ public sealed class MemoryDataStore : IDataStore
         return result;
     }
 
-    private void Validate(BatchOperation operation)
-    {
-        SubspaceName.Validate(operation.Subspace);
-        ArgumentNullException.ThrowIfNull(operation.Key, nameof(operation.Key));
-        CheckKeySize(operation.Key.Length);
-        if (operation.Kind == BatchOperationKind.Set)
-        {
-            ArgumentNullException.ThrowIfNull(operation.Value, nameof(operation.Value));
-            if (operation.Value.Length > MaxValueSize)
-            {
-                throw new ArgumentException($"A value of {operation.Value.Length} bytes is longer than the {MaxValueSize} bytes this store accepts.", nameof(operation));
-            }
-        }
-    }
 
-    private void CheckKeySize(int length)
-    {
-        if (length > MaxKeySize)
-        {
-            throw new ArgumentException($"A key of {length} bytes is longer than the {MaxKeySize} bytes this store accepts.", "key");
-        }
-    }
 
     private bool Holds(BatchOperation assertion)
     {

@@ -104,7 +104,7 @@ internal sealed partial class RocksDbDataStore : IDataStore
         long size = 0;
         foreach (var operation in operations)
         {
-            size += Validate(operation);
+            size += DataStoreLimits.Validate(operation, MaxKeySize, MaxValueSize);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -122,7 +122,7 @@ internal sealed partial class RocksDbDataStore : IDataStore
     public async ValueTask<long> IncrementAsync(string subspace, ReadOnlyMemory<byte> key, long delta, CancellationToken cancellationToken = default)
     {
         SubspaceName.Validate(subspace);
-        CheckKeySize(key.Length);
+        DataStoreLimits.CheckKeySize(key.Length, MaxKeySize);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfClosed();
         var operation = new BatchOperation(BatchOperationKind.Increment, subspace, key.ToArray(), null, delta);
@@ -259,31 +259,7 @@ internal sealed partial class RocksDbDataStore : IDataStore
         }
     }
 
-    // Returns the bytes the operation carries.
-    private long Validate(BatchOperation operation)
-    {
-        SubspaceName.Validate(operation.Subspace);
-        ArgumentNullException.ThrowIfNull(operation.Key, nameof(operation.Key));
-        CheckKeySize(operation.Key.Length);
-        if (operation.Kind == BatchOperationKind.Set)
-        {
-            ArgumentNullException.ThrowIfNull(operation.Value, nameof(operation.Value));
-            if (operation.Value.Length > MaxValueSize)
-            {
-                throw new ArgumentException($"A value of {operation.Value.Length} bytes is longer than the {MaxValueSize} bytes this store accepts.", nameof(operation));
-            }
-        }
 
-        return operation.Key.Length + (operation.Value?.Length ?? 0);
-    }
-
-    private void CheckKeySize(int length)
-    {
-        if (length > MaxKeySize)
-        {
-            throw new ArgumentException($"A key of {length} bytes is longer than the {MaxKeySize} bytes this store accepts.", "key");
-        }
-    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Reads of the RocksDB store were still running {Seconds} s after it was asked to close; it is left open until the process exits")]
     private partial void LogLeftOpen(double seconds);

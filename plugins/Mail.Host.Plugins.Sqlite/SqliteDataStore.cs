@@ -92,7 +92,7 @@ internal sealed class SqliteDataStore : IDataStore, IAsyncDisposable
         long size = 0;
         foreach (var operation in batch)
         {
-            size += Validate(operation);
+            size += DataStoreLimits.Validate(operation, MaxKeySize, MaxValueSize);
         }
 
         cancellationToken.ThrowIfCancellationRequested();
@@ -110,7 +110,7 @@ internal sealed class SqliteDataStore : IDataStore, IAsyncDisposable
     public async ValueTask<long> IncrementAsync(string subspace, ReadOnlyMemory<byte> key, long delta, CancellationToken cancellationToken = default)
     {
         SubspaceName.Validate(subspace);
-        CheckKeySize(key.Length);
+        DataStoreLimits.CheckKeySize(key.Length, MaxKeySize);
         cancellationToken.ThrowIfCancellationRequested();
         var request = new IncrementRequest(subspace, key.ToArray(), delta, cancellationToken);
         writer.Enqueue(request);
@@ -240,30 +240,7 @@ internal sealed class SqliteDataStore : IDataStore, IAsyncDisposable
         return new(entries, entries.Count == want);
     }
 
-    private long Validate(BatchOperation operation)
-    {
-        SubspaceName.Validate(operation.Subspace);
-        ArgumentNullException.ThrowIfNull(operation.Key, nameof(operation.Key));
-        CheckKeySize(operation.Key.Length);
-        if (operation.Kind == BatchOperationKind.Set)
-        {
-            ArgumentNullException.ThrowIfNull(operation.Value, nameof(operation.Value));
-            if (operation.Value.Length > MaxValueSize)
-            {
-                throw new ArgumentException($"A value of {operation.Value.Length} bytes is longer than the {MaxValueSize} bytes this store accepts.", nameof(operation));
-            }
-        }
 
-        return operation.Key.Length + (operation.Kind == BatchOperationKind.Set ? operation.Value!.Length : sizeof(long));
-    }
-
-    private void CheckKeySize(int length)
-    {
-        if (length > MaxKeySize)
-        {
-            throw new ArgumentException($"A key of {length} bytes is longer than the {MaxKeySize} bytes this store accepts.", "key");
-        }
-    }
 
     /// <summary>One page of a scan.</summary>
     /// <param name="Entries">The rows read.</param>

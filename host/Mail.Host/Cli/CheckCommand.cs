@@ -1,7 +1,5 @@
 using System.CommandLine;
 using Mail.Host.Startup;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Mail.Host.Cli;
 
@@ -22,15 +20,7 @@ internal static class CheckCommand
                 return ExitCodes.ConfigurationError;
             }
 
-            var services = new ServiceCollection();
-            services.AddLogging();
-            services.AddSingleton<IConfiguration>(manifest.Configuration);
-            var (catalog, problems) = PluginBootstrap.Load(manifest, services);
-            if (problems.Count == 0)
-            {
-                using var provider = services.BuildServiceProvider();
-                problems = PluginBootstrap.Verify(manifest, catalog, provider).Problems;
-            }
+            var (catalog, problems) = PluginBootstrap.Inspect(manifest);
 
             if (problems.Count > 0)
             {

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Mail.Host.Plugins;
 using Mail.Host.Startup;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Mail.Host.Cli;
 
@@ -23,14 +21,7 @@ internal static class PluginsCommand
                 return ExitCodes.ConfigurationError;
             }
 
-            var services = new ServiceCollection();
-            services.AddLogging();
-            services.AddSingleton<IConfiguration>(manifest.Configuration);
-            var (catalog, _) = PluginBootstrap.Load(manifest, services);
-            using (var provider = services.BuildServiceProvider())
-            {
-                PluginBootstrap.Verify(manifest, catalog, provider);
-            }
+            var (catalog, problems) = PluginBootstrap.Inspect(manifest);
 
             Console.WriteLine($"manifest: {manifest.FilePath}");
             Console.WriteLine($"plugins:  {manifest.PluginsDirectory}");
@@ -48,6 +39,12 @@ internal static class PluginsCommand
                 })
                 .ToList();
             Table.Write(Console.Out, ["ID", "VERSION", "ENABLED", "STATUS", "PROVIDES", "REASON"], rows);
+            if (catalog.Plugins.Any(p => p.Status == PluginStatus.Pending))
+            {
+                // Plugins are loaded only once the manifest fits their descriptors; say why they were not.
+                Console.WriteLine();
+                Console.WriteLine($"pending plugins were not loaded because of {problems.Count} problem(s) in the manifest; run mailhost check for details");
+            }
             return ExitCodes.Success;
         });
         return command;

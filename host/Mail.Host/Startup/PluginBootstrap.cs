@@ -1,5 +1,6 @@
 using Mail.Host.Manifest;
 using Mail.Host.Plugins;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Mail.Host.Startup;
@@ -35,5 +36,24 @@ internal static class PluginBootstrap
         }
 
         return (registry, problems);
+    }
+
+    /// <summary>
+    /// Everything <c>serve</c> checks before it opens a store, run in a scratch container: what <c>check</c> reports and
+    /// what <c>plugins</c> shows. The plugins' providers are built but nothing is opened.
+    /// </summary>
+    public static (PluginCatalog Catalog, List<StartupProblem> Problems) Inspect(HostManifest manifest)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(manifest.Configuration);
+        var (catalog, problems) = Load(manifest, services);
+        if (problems.Count == 0)
+        {
+            using var provider = services.BuildServiceProvider();
+            problems = Verify(manifest, catalog, provider).Problems;
+        }
+
+        return (catalog, problems);
     }
 }
