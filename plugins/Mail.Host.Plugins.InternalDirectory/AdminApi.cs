@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Mail.Host.Directory;
+using Mail.Host.Http;
 using Mail.Host.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -34,7 +35,7 @@ internal static class AdminApi
     /// <param name="endpoints">The host's endpoint route builder.</param>
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup(Prefix).AddEndpointFilter(AdminAuthentication.RequireAdminAsync);
+        var api = endpoints.MapGroup(Prefix).AddEndpointFilter(AdminAccess.RequireAdminAsync);
 
         api.MapGet("/accounts", Endpoint(async (http, admin, ct) =>
             Ok((await admin.ListAccountsAsync(ct).ConfigureAwait(false)).Select(AccountView.From))));

@@ -1,3 +1,4 @@
+using Mail.Host.Http;
 using Microsoft.AspNetCore.Http;
 
 namespace Mail.Host.Plugins.InternalDirectory;
@@ -9,7 +10,7 @@ internal static class AdminProblems
     /// <param name="status">The HTTP status.</param>
     /// <param name="detail">What went wrong and what to do.</param>
     /// <returns>The result.</returns>
-    public static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status, title: Title(status));
+    public static IResult Problem(int status, string detail) => AdminAccess.Problem(status, detail);
 
     /// <summary>The problem for a refused change.</summary>
     /// <param name="exception">The refusal.</param>
@@ -22,15 +23,4 @@ internal static class AdminProblems
             _ => StatusCodes.Status400BadRequest,
         },
         exception.Message);
-
-    private static string Title(int status) => status switch
-    {
-        StatusCodes.Status400BadRequest => "Invalid request",
-        StatusCodes.Status401Unauthorized => "Authentication required",
-        StatusCodes.Status403Forbidden => "Forbidden",
-        StatusCodes.Status404NotFound => "Not found",
-        StatusCodes.Status409Conflict => "Conflict",
-        StatusCodes.Status503ServiceUnavailable => "Service unavailable",
-        _ => "Error",
-    };
 }

@@ -4,7 +4,7 @@ namespace Mail.Host.Plugins.InternalDirectory;
 internal static class DirectoryRoles
 {
     /// <summary>May use the admin API and the account, domain and group commands.</summary>
-    public const string Admin = "admin";
+    public const string Admin = Http.AdminAccess.AdminRole;
 
     /// <summary>An ordinary mail user; the default for new accounts.</summary>
     public const string User = "user";

@@ -20,6 +20,30 @@ public interface IMailEngine
     IMailAccount OpenAccount(ulong accountId);
 
     /// <summary>
+    /// Maps a directory principal to its mail account, giving it a new account id on its first use. The mapping is
+    /// kept in the data store, so every host process sharing the store finds the same id, whatever the directory.
+    /// Names are compared case-insensitively.
+    /// </summary>
+    /// <param name="principalName">The principal's login name, as the directory gives it.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The account id, never 0.</returns>
+    ValueTask<ulong> GetAccountIdAsync(string principalName, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Calls <paramref name="handler"/> after changes to an account: messages added, keywords changed, messages
+    /// expunged, mailboxes changed. Changes made through this engine are reported at once; changes made by another
+    /// host process sharing the store are reported through the lookup store's publish/subscribe when the engine has
+    /// one, and found by polling the account otherwise (within <c>NotificationPollInterval</c>). Calls for one
+    /// subscription never overlap and come in state order; changes that happen while a call runs are merged into the
+    /// next. A handler that throws is logged and called again for later changes.
+    /// </summary>
+    /// <param name="accountId">The account to watch.</param>
+    /// <param name="handler">Called with what changed; the token is cancelled when the subscription is disposed.</param>
+    /// <param name="cancellationToken">Cancels subscribing.</param>
+    /// <returns>The subscription; dispose it to stop the calls.</returns>
+    ValueTask<IAsyncDisposable> SubscribeAsync(ulong accountId, Func<MailNotification, CancellationToken, ValueTask> handler, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Delivers one message to the inbox of each recipient. The message is stored once, whatever the number of
     /// recipients. Each recipient either gets the message or nothing (over quota, unknown account); the call returns
     /// only when every delivered copy is durable. Deliveries from concurrent callers are made durable together by the

@@ -59,6 +59,9 @@ internal sealed class AccountTransaction
 
     public void UseModSeq() => modSeqUsed = true;
 
+    /// <summary>Whether this change takes <see cref="ModSeq"/> (and so is announced to subscribers when committed).</summary>
+    public bool UsesModSeq => modSeqUsed;
+
     public async ValueTask<MailboxRecord?> GetMailboxAsync(ulong mailboxId, CancellationToken cancellationToken)
     {
         if (mailboxes.TryGetValue(mailboxId, out var cached))

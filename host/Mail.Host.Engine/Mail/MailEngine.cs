@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Text;
 using Mail.Host.Mail;
 using Mail.Host.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Mail.Host.Engine.Mail;
 
@@ -18,14 +22,22 @@ public sealed class MailEngine : IMailEngine
 {
     private const int LockStripes = 1024;
 
+    private const int MaxPrincipalNameBytes = 512;
+
     private readonly SemaphoreSlim[] locks;
+    private readonly ConcurrentDictionary<string, ulong> accountIds = new(StringComparer.Ordinal);
 
     /// <summary>Creates the engine.</summary>
     /// <param name="data">The data store holding the mail model.</param>
     /// <param name="blobs">The blob store holding the raw messages.</param>
     /// <param name="options">The settings; the defaults when <see langword="null"/>.</param>
     /// <param name="time">The clock; the system clock when <see langword="null"/>.</param>
-    public MailEngine(IDataStore data, IBlobStore blobs, MailEngineOptions? options = null, TimeProvider? time = null)
+    /// <param name="lookup">
+    /// The lookup store whose publish/subscribe carries change notifications to other host processes; when
+    /// <see langword="null"/>, processes find each other's changes by polling the accounts someone watches.
+    /// </param>
+    /// <param name="logger">Where failures of background work are reported.</param>
+    public MailEngine(IDataStore data, IBlobStore blobs, MailEngineOptions? options = null, TimeProvider? time = null, ILookupStore? lookup = null, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(blobs);
@@ -36,6 +48,7 @@ public sealed class MailEngine : IMailEngine
         Time = time ?? TimeProvider.System;
         Names = new MailboxNames(Options.HierarchySeparator, Options.MaxMailboxNameBytes);
         References = new BlobReferences(data, blobs, Options, Time);
+        Notifier = new MailNotifier(this, lookup, logger ?? NullLogger.Instance);
         locks = new SemaphoreSlim[LockStripes];
         for (var i = 0; i < locks.Length; i++)
         {
@@ -58,8 +71,54 @@ public sealed class MailEngine : IMailEngine
 
     internal BlobReferences References { get; }
 
+    internal MailNotifier Notifier { get; }
+
     /// <inheritdoc />
     public IMailAccount OpenAccount(ulong accountId) => new MailAccount(this, accountId);
+
+    /// <inheritdoc />
+    public async ValueTask<ulong> GetAccountIdAsync(string principalName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(principalName);
+        var normalized = principalName.Trim().ToLowerInvariant();
+        if (accountIds.TryGetValue(normalized, out var cached))
+        {
+            return cached;
+        }
+
+        var key = Encoding.UTF8.GetBytes(normalized);
+        if (key.Length > MaxPrincipalNameBytes)
+        {
+            throw new ArgumentException($"A principal name is at most {MaxPrincipalNameBytes} bytes of UTF-8.", nameof(principalName));
+        }
+
+        while (true)
+        {
+            var existing = await Data.GetAsync(MailKeys.AccountName, key, cancellationToken).ConfigureAwait(false);
+            if (existing is { Length: 8 })
+            {
+                var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(existing);
+                accountIds[normalized] = id;
+                return id;
+            }
+
+            // Ids come from a counter so two processes never hand out the same one; the name is claimed with an
+            // assertion, and the process that loses the race reads the winner's id (its own number is left unused).
+            var next = (ulong)await Data.IncrementAsync(MailKeys.AccountSequence, MailKeys.AccountSequenceKey, 1, cancellationToken).ConfigureAwait(false);
+            var batch = new WriteBatch();
+            batch.AssertAbsent(MailKeys.AccountName, key);
+            batch.Set(MailKeys.AccountName, key, MailKeys.Account(next));
+            if (await Data.CommitAsync(batch, cancellationToken).ConfigureAwait(false) == CommitResult.Committed)
+            {
+                accountIds[normalized] = next;
+                return next;
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IAsyncDisposable> SubscribeAsync(ulong accountId, Func<MailNotification, CancellationToken, ValueTask> handler, CancellationToken cancellationToken = default)
+        => Notifier.SubscribeAsync(accountId, handler, cancellationToken);
 
     /// <inheritdoc />
     public async ValueTask<IReadOnlyList<DeliveryResult>> DeliverAsync(Stream message, IReadOnlyList<ulong> accountIds, DateTimeOffset? receivedAt = null, CancellationToken cancellationToken = default)
@@ -146,6 +205,11 @@ public sealed class MailEngine : IMailEngine
 
                 if (await transaction.CommitAsync(cancellationToken).ConfigureAwait(false) == CommitResult.Committed)
                 {
+                    if (transaction.UsesModSeq)
+                    {
+                        Notifier.Committed(accountId, transaction.ModSeq);
+                    }
+
                     return result;
                 }
 

@@ -36,6 +36,19 @@ public sealed record MailEngineOptions
     /// <summary>The longest mailbox name, in UTF-8 bytes (default 512).</summary>
     public int MaxMailboxNameBytes { get; init; } = 512;
 
+    /// <summary>
+    /// How often an account someone subscribed to is checked for changes made by other host processes, when the
+    /// engine has no lookup store to hear them from (default 500 ms). One read of the account head per watched
+    /// account per interval.
+    /// </summary>
+    public TimeSpan NotificationPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How often a watched account is checked anyway when the lookup store's publish/subscribe carries notifications
+    /// between processes (default 10 s), so a notification lost with an unreachable lookup store is only late.
+    /// </summary>
+    public TimeSpan NotificationSafetyPollInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Throws when a setting is out of range.</summary>
     internal void Validate()
     {
@@ -50,6 +63,8 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCommitAttempts, 1, nameof(MaxCommitAttempts));
         ArgumentOutOfRangeException.ThrowIfNegative(SpoolMemoryThreshold, nameof(SpoolMemoryThreshold));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMailboxNameBytes, 1, nameof(MaxMailboxNameBytes));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NotificationPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationPollInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(NotificationSafetyPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationSafetyPollInterval));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMailboxNameBytes, 900, nameof(MaxMailboxNameBytes));
     }
 }

@@ -12,6 +12,12 @@ namespace Mail.Host.Engine.Mail;
 /// </summary>
 internal static class MailKeys
 {
+    /// <summary>[lower-case UTF-8 principal name] → account id (8): how directory principals map to accounts.</summary>
+    public const string AccountName = "mail_account";
+
+    /// <summary>[<see cref="AccountSequenceKey"/>] → counter: the last account id given out.</summary>
+    public const string AccountSequence = "mail_account_seq";
+
     /// <summary>[account] → <see cref="AccountHead"/>: the counters every change of the account updates and asserts.</summary>
     public const string Head = "mail_head";
 
@@ -50,6 +56,9 @@ internal static class MailKeys
 
     /// <summary>[blob hash][chunk 2] → the parsed <see cref="Host.Mail.MessageMetadata"/>, serialized and cut into chunks.</summary>
     public const string BlobMetadata = "mail_blob_meta";
+
+    /// <summary>The one key of <see cref="AccountSequence"/>.</summary>
+    public static readonly byte[] AccountSequenceKey = "next"u8.ToArray();
 
     public static byte[] Account(ulong account)
     {

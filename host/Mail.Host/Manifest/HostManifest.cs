@@ -45,6 +45,9 @@ internal sealed class HostManifest
 
     public string? AuthenticationDirectory { get; private set; }
 
+    /// <summary>The <c>Mail</c> section: engine settings.</summary>
+    public MailSettings Mail { get; private set; } = new();
+
     public IReadOnlyDictionary<string, ComponentEntry> Listeners { get; private set; } = new Dictionary<string, ComponentEntry>();
 
     public bool IsEnabled(string pluginId) => Plugins.TryGetValue(pluginId, out var entry) && entry.Enabled;
@@ -119,6 +122,7 @@ internal sealed class HostManifest
 
         manifest.Roles = roles;
         manifest.AuthenticationDirectory = configuration["Authentication:Directory"] is { Length: > 0 } directory ? directory : null;
+        manifest.Mail = ReadMailSettings(manifest, configuration.GetSection("Mail"), problems);
 
         if (problems.Count > 0)
         {
@@ -126,6 +130,49 @@ internal sealed class HostManifest
         }
 
         return manifest;
+    }
+
+    private static MailSettings ReadMailSettings(HostManifest manifest, IConfigurationSection section, List<StartupProblem> problems)
+    {
+        var settings = new MailSettings();
+        if (section["HierarchySeparator"] is { } separator)
+        {
+            if (separator is [var c] && c is '/' or '.')
+            {
+                settings = settings with { HierarchySeparator = c };
+            }
+            else
+            {
+                problems.Add(manifest.Problem($"Mail:HierarchySeparator is '{separator}'; it must be \"/\" or \".\"", "set Mail:HierarchySeparator to \"/\" (the default) or \".\""));
+            }
+        }
+
+        long Number(string key, long min, long max, long fallback)
+        {
+            if (section[key] is not { } text)
+            {
+                return fallback;
+            }
+
+            if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            {
+                return value;
+            }
+
+            problems.Add(manifest.Problem(
+                $"Mail:{key} is '{text}', not a whole number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}",
+                $"set Mail:{key} to a number such as {fallback.ToString(CultureInfo.InvariantCulture)}, or remove it for that default"));
+            return fallback;
+        }
+
+        return settings with
+        {
+            ChangeRetention = TimeSpan.FromDays(Number("ChangeRetentionDays", 1, 3650, (long)settings.ChangeRetention.TotalDays)),
+            MaintenanceInterval = TimeSpan.FromSeconds(Number("MaintenanceIntervalSeconds", 1, 7 * 86400, (long)settings.MaintenanceInterval.TotalSeconds)),
+            PendingReferenceTimeout = TimeSpan.FromSeconds(Number("PendingReferenceTimeoutSeconds", 1, 7 * 86400, (long)settings.PendingReferenceTimeout.TotalSeconds)),
+            MaxMessageSize = Number("MaxMessageSizeBytes", 1024, 1L << 31, settings.MaxMessageSize),
+            NotificationPollInterval = TimeSpan.FromMilliseconds(Number("NotificationPollMilliseconds", 50, 60_000, (long)settings.NotificationPollInterval.TotalMilliseconds)),
+        };
     }
 
     public StartupProblem Problem(string message, string fix, string? pluginId = null)

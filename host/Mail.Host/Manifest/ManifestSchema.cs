@@ -28,5 +28,12 @@ internal static class ManifestSchema
             ("Protocol", SchemaNode.Value),
             ("Bind", SchemaNode.Array(SchemaNode.Value)),
             ("Tls", SchemaNode.Value)))),
+        ("Mail", SchemaNode.Section(
+            ("HierarchySeparator", SchemaNode.Value),
+            ("ChangeRetentionDays", SchemaNode.Value),
+            ("MaintenanceIntervalSeconds", SchemaNode.Value),
+            ("PendingReferenceTimeoutSeconds", SchemaNode.Value),
+            ("MaxMessageSizeBytes", SchemaNode.Value),
+            ("NotificationPollMilliseconds", SchemaNode.Value))),
         ("Logging", SchemaNode.Open));
 }

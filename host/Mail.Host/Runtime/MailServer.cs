@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Mail.Host.Directory;
+using Mail.Host.Engine.Delivery;
+using Mail.Host.Engine.Mail;
+using Mail.Host.Mail;
 using Mail.Host.Manifest;
 using Mail.Host.Plugins;
 using Mail.Host.Startup;
@@ -39,6 +42,12 @@ internal static class MailServer
         builder.Services.AddSingleton<MailDirectories>();
         builder.Services.AddSingleton<IMailDirectories>(sp => sp.GetRequiredService<MailDirectories>());
         builder.Services.AddSingleton<ProtocolListeners>();
+        builder.Services.AddSingleton<IMailEngine>(CreateEngine);
+        builder.Services.AddSingleton<IMailDelivery>(sp => new LocalDelivery(
+            sp.GetRequiredService<IMailEngine>(),
+            sp.GetRequiredService<IMailDirectories>().Authentication,
+            sp.GetRequiredService<ILogger<LocalDelivery>>()));
+        builder.Services.AddHostedService<MailMaintenance>();
         builder.Services.AddHostedService<StoreFlushOnStop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProtocolListeners>());
 
@@ -117,8 +126,29 @@ internal static class MailServer
         logger.LogInformation("mailhost stopped");
     }
 
+    /// <summary>
+    /// The engine over the stores serving the data and blob roles. The lookup store carries change notifications
+    /// between processes only when its plugin serves the role itself; the adapter over a data store would turn every
+    /// commit into a second write, and polling the watched accounts costs less.
+    /// </summary>
+    private static MailEngine CreateEngine(IServiceProvider services)
+    {
+        var stores = services.GetRequiredService<MailStores>();
+        var settings = services.GetRequiredService<HostManifest>().Mail;
+        var options = new MailEngineOptions
+        {
+            HierarchySeparator = settings.HierarchySeparator,
+            ChangeRetention = settings.ChangeRetention,
+            PendingReferenceTimeout = settings.PendingReferenceTimeout,
+            NotificationPollInterval = settings.NotificationPollInterval,
+        };
+        var lookup = stores.Serves(StoreRoles.Lookup) && stores.IsNative(StoreRoles.Lookup) ? stores.Lookup : null;
+        return new MailEngine(stores.Data, stores.Blob, options, lookup: lookup, logger: services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Engine"));
+    }
+
     private static void MapHostRoutes(WebApplication app, PluginCatalog catalog)
     {
+        MailAdminApi.Map(app);
         app.MapGet("/health", (IMailStores stores) => Results.Json(new HealthReport(
             "ok",
             [.. catalog.Plugins.Select(p => new PluginReport(p.Id, p.Descriptor?.Version, p.Status.ToString().ToLowerInvariant()))],

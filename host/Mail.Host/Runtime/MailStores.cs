@@ -12,6 +12,7 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
     private readonly List<(string Name, IStoreInstance Instance)> instances = [];
     private readonly Dictionary<StoreRoles, object> byRole = [];
     private readonly List<IAsyncDisposable> adapters = [];
+    private readonly HashSet<StoreRoles> nativeRoles = [];
 
     public IDataStore Data => Role<IDataStore>(StoreRoles.Data);
 
@@ -22,6 +23,9 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
     public ILookupStore Lookup => Role<ILookupStore>(StoreRoles.Lookup);
 
     public bool Serves(StoreRoles role) => byRole.ContainsKey(role);
+
+    /// <summary>Whether the role is served by its store's own implementation, not the engine's adapter over a data store.</summary>
+    public bool IsNative(StoreRoles role) => nativeRoles.Contains(role);
 
     /// <summary>Opens every store of the manifest; the first failure stops the start, naming the plugin and the store.</summary>
     public async Task OpenAsync(HostManifest manifest, ProviderRegistry registry, IServiceProvider services, CancellationToken cancellationToken)
@@ -64,6 +68,10 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
             if (Native(instance, role) is null)
             {
                 logger.LogInformation("Store {Store} serves the {Role} role through the engine's adapter over its data role", name, role);
+            }
+            else
+            {
+                nativeRoles.Add(role);
             }
 
             byRole[role] = served;
@@ -108,6 +116,7 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
 
         instances.Clear();
         byRole.Clear();
+        nativeRoles.Clear();
     }
 
     private static object? Native(IStoreInstance instance, StoreRoles role) => role switch

@@ -4,18 +4,24 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Net.Http.Headers;
 
-namespace Mail.Host.Plugins.InternalDirectory;
+namespace Mail.Host.Http;
 
 /// <summary>
 /// HTTP Basic authentication for the admin API, against the manifest's authentication directory (whatever its type),
-/// and the admin role.
+/// and the admin role: the host's own admin routes and every plugin's use it, so an operator has one way in.
 /// </summary>
-internal static class AdminAuthentication
+public static class AdminAccess
 {
+    /// <summary>The role a principal needs for the admin API.</summary>
+    public const string AdminRole = "admin";
+
     /// <summary>The challenge sent with 401.</summary>
     public const string Challenge = "Basic realm=\"mailhost\"";
 
-    /// <summary>Lets the request through only for an enabled principal with the admin role.</summary>
+    /// <summary>
+    /// An endpoint filter (<c>group.AddEndpointFilter(AdminAccess.RequireAdminAsync)</c>) that lets a request through
+    /// only for an enabled principal with the admin role.
+    /// </summary>
     /// <param name="context">The endpoint invocation.</param>
     /// <param name="next">The endpoint.</param>
     /// <returns>The endpoint's result, or a 401, 403 or 503 problem.</returns>
@@ -29,7 +35,7 @@ internal static class AdminAuthentication
         }
         catch (InvalidOperationException ex)
         {
-            return AdminProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"The admin API cannot check credentials: {ex.Message}");
+            return Problem(StatusCodes.Status503ServiceUnavailable, $"The admin API cannot check credentials: {ex.Message}");
         }
 
         if (!TryReadBasic(http.Request, out var username, out var password))
@@ -44,25 +50,43 @@ internal static class AdminAuthentication
         }
         catch (DirectoryUnavailableException ex)
         {
-            return AdminProblems.Problem(StatusCodes.Status503ServiceUnavailable, $"The directory cannot check credentials right now: {ex.Message}");
+            return Problem(StatusCodes.Status503ServiceUnavailable, $"The directory cannot check credentials right now: {ex.Message}");
         }
 
         return result switch
         {
-            { Status: AuthenticationStatus.Success, Principal: { } principal } when principal.Roles.Contains(DirectoryRoles.Admin, StringComparer.OrdinalIgnoreCase)
+            { Status: AuthenticationStatus.Success, Principal: { } principal } when principal.Roles.Contains(AdminRole, StringComparer.OrdinalIgnoreCase)
                 => await next(context).ConfigureAwait(false),
             { Status: AuthenticationStatus.Success, Principal: { } principal }
-                => AdminProblems.Problem(StatusCodes.Status403Forbidden, $"'{principal.Name}' does not have the admin role, which the admin API requires."),
+                => Problem(StatusCodes.Status403Forbidden, $"'{principal.Name}' does not have the admin role, which the admin API requires."),
             { Status: AuthenticationStatus.Disabled, Principal: { } principal }
-                => AdminProblems.Problem(StatusCodes.Status403Forbidden, $"'{principal.Name}' is disabled."),
+                => Problem(StatusCodes.Status403Forbidden, $"'{principal.Name}' is disabled."),
             _ => Unauthorized(http, "Wrong user name or password."),
         };
     }
 
+    /// <summary>An RFC 9457 problem response with a title for the status, as every admin route answers errors.</summary>
+    /// <param name="status">The HTTP status.</param>
+    /// <param name="detail">What went wrong and, where there is one, the fix.</param>
+    /// <returns>The response.</returns>
+    public static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status, title: Title(status));
+
+    private static string Title(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "Invalid request",
+        StatusCodes.Status401Unauthorized => "Authentication required",
+        StatusCodes.Status403Forbidden => "Forbidden",
+        StatusCodes.Status404NotFound => "Not found",
+        StatusCodes.Status409Conflict => "Conflict",
+        StatusCodes.Status413PayloadTooLarge => "Too large",
+        StatusCodes.Status503ServiceUnavailable => "Service unavailable",
+        _ => "Error",
+    };
+
     private static IResult Unauthorized(HttpContext http, string detail)
     {
         http.Response.Headers[HeaderNames.WWWAuthenticate] = Challenge;
-        return AdminProblems.Problem(StatusCodes.Status401Unauthorized, detail);
+        return Problem(StatusCodes.Status401Unauthorized, detail);
     }
 
     private static bool TryReadBasic(HttpRequest request, out string username, out string password)

@@ -1,0 +1,29 @@
+namespace Mail.Host.Manifest;
+
+/// <summary>The manifest's <c>Mail</c> section: how the engine behaves, with the defaults of a single server.</summary>
+internal sealed record MailSettings
+{
+    /// <summary>The mailbox hierarchy separator (<c>Mail:HierarchySeparator</c>, default <c>/</c>).</summary>
+    public char HierarchySeparator { get; init; } = '/';
+
+    /// <summary>How long the change log is kept (<c>Mail:ChangeRetentionDays</c>, default 30).</summary>
+    public TimeSpan ChangeRetention { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How often unreferenced blobs are collected and the change log purged (<c>Mail:MaintenanceIntervalSeconds</c>, default 3600).</summary>
+    public TimeSpan MaintenanceInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// How old a blob reference of a delivery that never finished must be before collection drops it
+    /// (<c>Mail:PendingReferenceTimeoutSeconds</c>, default 3600).
+    /// </summary>
+    public TimeSpan PendingReferenceTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>The largest message accepted by any way in (<c>Mail:MaxMessageSizeBytes</c>, default 64 MiB).</summary>
+    public long MaxMessageSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// How often watched accounts are polled for changes made by other processes when no lookup store with its own
+    /// publish/subscribe is configured (<c>Mail:NotificationPollMilliseconds</c>, default 500).
+    /// </summary>
+    public TimeSpan NotificationPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+}
