@@ -12,7 +12,7 @@ namespace Mail.Host.Engine.Tests;
 /// The mail engine's behaviour, written once and run against every data backend: a backend's class inherits it and
 /// opens a fresh, empty data store in <see cref="CreateDataStoreAsync"/>.
 /// </summary>
-public abstract class MailEngineConformance : IAsyncLifetime
+public abstract partial class MailEngineConformance : IAsyncLifetime
 {
     private IDataStore? data;
     private CountingBlobStore? blobs;
