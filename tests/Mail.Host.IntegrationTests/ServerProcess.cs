@@ -85,6 +85,13 @@ public sealed partial class ServerProcess : IDisposable
         return process.ExitCode;
     }
 
+    /// <summary>Kills the process with SIGKILL, as a power cut or the OOM killer would: nothing runs on the way out.</summary>
+    public async Task KillAsync()
+    {
+        process.Kill(entireProcessTree: false);
+        await process.WaitForExitAsync();
+    }
+
     public void Dispose()
     {
         if (disposed)

@@ -232,6 +232,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
         }
 
         var stored = await engine.StoreMessageAsync(message, cancellationToken).ConfigureAwait(false);
+        await using var spool = stored.ConfigureAwait(false);
         var tookOver = false;
         try
         {
@@ -253,6 +254,11 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
                 },
                 cancellationToken).ConfigureAwait(false);
             stored.PendingTakenOver = result.Succeeded && tookOver;
+            if (result.Succeeded)
+            {
+                await engine.EnsureBlobSurvivedAsync(stored, cancellationToken).ConfigureAwait(false);
+            }
+
             return result;
         }
         finally

@@ -25,6 +25,7 @@ public sealed class MailEngine : IMailEngine
     private const int MaxPrincipalNameBytes = 512;
 
     private readonly SemaphoreSlim[] locks;
+    private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, ulong> accountIds = new(StringComparer.Ordinal);
 
     /// <summary>Creates the engine.</summary>
@@ -48,7 +49,8 @@ public sealed class MailEngine : IMailEngine
         Time = time ?? TimeProvider.System;
         Names = new MailboxNames(Options.HierarchySeparator, Options.MaxMailboxNameBytes);
         References = new BlobReferences(data, blobs, Options, Time);
-        Notifier = new MailNotifier(this, lookup, logger ?? NullLogger.Instance);
+        this.logger = logger ?? NullLogger.Instance;
+        Notifier = new MailNotifier(this, lookup, this.logger);
         locks = new SemaphoreSlim[LockStripes];
         for (var i = 0; i < locks.Length; i++)
         {
@@ -133,6 +135,7 @@ public sealed class MailEngine : IMailEngine
 
         var internalDate = (receivedAt ?? Time.GetUtcNow()).ToUnixTimeMilliseconds();
         var stored = await StoreMessageAsync(message, cancellationToken).ConfigureAwait(false);
+        await using var spool = stored.ConfigureAwait(false);
         try
         {
             var deliveries = new Task<DeliveryResult>[recipients.Length];
@@ -141,7 +144,13 @@ public sealed class MailEngine : IMailEngine
                 deliveries[i] = DeliverOneAsync(recipients[i], stored, internalDate, takeOverPending: i == 0, cancellationToken);
             }
 
-            return await Task.WhenAll(deliveries).ConfigureAwait(false);
+            var results = await Task.WhenAll(deliveries).ConfigureAwait(false);
+            if (results.Any(r => r.Status == DeliveryStatus.Delivered))
+            {
+                await EnsureBlobSurvivedAsync(stored, cancellationToken).ConfigureAwait(false);
+            }
+
+            return results;
         }
         finally
         {
@@ -246,7 +255,7 @@ public sealed class MailEngine : IMailEngine
     internal async ValueTask<StoredMessage> StoreMessageAsync(Stream message, CancellationToken cancellationToken)
     {
         var spool = await MessageSpool.CreateAsync(message, Options.SpoolMemoryThreshold, cancellationToken).ConfigureAwait(false);
-        await using (spool.ConfigureAwait(false))
+        try
         {
             var metadata = await References.ReadMetadataAsync(spool.Hash, cancellationToken).ConfigureAwait(false);
             byte[]? toStore = null;
@@ -271,7 +280,40 @@ public sealed class MailEngine : IMailEngine
                 throw;
             }
 
-            return new StoredMessage(spool.Hash, spool.Length, metadata, pendingKey);
+            return new StoredMessage(spool.Hash, spool.Length, metadata, pendingKey, spool);
+        }
+        catch
+        {
+            await spool.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Called after the emails of a delivery or append committed. A pending reference older than
+    /// <see cref="MailEngineOptions.PendingReferenceTimeout"/> may have been dropped by the collector, which could
+    /// then delete the blob while the emails were being recorded: in that case the blob is checked once the
+    /// collector is done with it (the count is negative while it deletes) and stored again from the spool. The
+    /// emails' own references, committed before this check, keep every later collector away.
+    /// </summary>
+    internal async ValueTask EnsureBlobSurvivedAsync(StoredMessage stored, CancellationToken cancellationToken)
+    {
+        var ageMs = Time.GetUtcNow().ToUnixTimeMilliseconds() - stored.AcquiredAtMs;
+        if (stored.PendingTakenOver || ageMs < Options.PendingReferenceTimeout.TotalMilliseconds / 2)
+        {
+            return;
+        }
+
+        var key = MailKeys.BlobKey(stored.Hash);
+        for (var wait = 1; Counter.Decode(await Data.GetAsync(MailKeys.BlobReference, key, cancellationToken).ConfigureAwait(false)) < 0; wait++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200, 5 * wait)), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (!await Blobs.ExistsAsync(stored.Hash, cancellationToken).ConfigureAwait(false))
+        {
+            logger.LogWarning("The blob {Blob} was collected while a slow delivery recorded it; storing it again", stored.Hash);
+            await Blobs.PutAsync(stored.Hash, stored.Spool.Rewind(), cancellationToken).ConfigureAwait(false);
         }
     }
 
