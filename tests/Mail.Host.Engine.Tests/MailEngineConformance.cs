@@ -986,7 +986,7 @@ public abstract class MailEngineConformance : IAsyncLifetime
         Assert.False(MailKeywords.IsValid("two words"));
     }
 
-    private MailEngine NewEngine(MailEngineOptions? options = null) => new(Data, Blobs, options, Clock);
+    private MailEngine NewEngine(MailEngineOptions? options = null) => new(Data, Blobs, options, Clock, new DataStoreFullTextStore(Data));
 
     private static async Task<Mailbox> InboxAsync(IMailAccount account)
         => (await account.GetMailboxesAsync()).Single(m => m.Role == MailboxRole.Inbox);

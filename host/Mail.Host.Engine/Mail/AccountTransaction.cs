@@ -39,6 +39,15 @@ internal sealed class AccountTransaction
 
     public ulong AccountId { get; }
 
+    /// <summary>Whether emails created or destroyed by this change are to be indexed or removed from the full-text index.</summary>
+    public bool IndexesText { get; init; }
+
+    /// <summary>The emails this change creates, with the parsed message when it is in hand, for indexing after the commit.</summary>
+    public List<(EmailRecord Email, StoredMessage? Source)> CreatedEmails { get; } = [];
+
+    /// <summary>The emails this change destroys, for removal from the full-text index after the commit.</summary>
+    public List<ulong> DestroyedEmails { get; } = [];
+
     public AccountHead Head { get; }
 
     /// <summary>Whether this attempt creates the account.</summary>

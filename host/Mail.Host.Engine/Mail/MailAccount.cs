@@ -439,6 +439,21 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
         return result;
     }
 
+    public async ValueTask<IReadOnlyList<ulong>> QueryEmailsAsync(MailFilter? filter, IReadOnlyList<MailSort>? sort = null, bool collapseThreads = false, CancellationToken cancellationToken = default)
+    {
+        await engine.EnsureAccountAsync(AccountId, cancellationToken).ConfigureAwait(false);
+        return await MailSearch.QueryEmailsAsync(engine, AccountId, filter, sort, collapseThreads, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<uint>> SearchMailboxAsync(ulong mailboxId, MailFilter? filter, IReadOnlyList<MailSort>? sort = null, CancellationToken cancellationToken = default)
+    {
+        await RequireMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        return await MailSearch.SearchMailboxAsync(engine, AccountId, mailboxId, filter, sort, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<ulong>> GetThreadAsync(ulong threadId, CancellationToken cancellationToken = default)
+        => await MailSearch.GetThreadAsync(engine, AccountId, threadId, cancellationToken).ConfigureAwait(false);
+
     public async ValueTask<Stream?> OpenMessageAsync(ulong emailId, CancellationToken cancellationToken = default)
     {
         var record = await ReadEmailAsync(emailId, cancellationToken).ConfigureAwait(false);
