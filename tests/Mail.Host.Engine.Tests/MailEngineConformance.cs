@@ -1296,6 +1296,7 @@ public abstract class MailEngineConformance : IAsyncLifetime
         var inbox = await InboxAsync(account);
         var day1 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var root = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Plans", messageId: "plans@x"), null, day1);
+        var afterRoot = await account.GetStateAsync();
         var late = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Re: Plans", messageId: "plans-2@x", inReplyTo: "plans@x"), null, day1.AddDays(3));
         var early = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("RE: Re: Plans", messageId: "plans-3@x", inReplyTo: "plans-2@x"), null, day1.AddDays(2));
         var stranger = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Re: Plans", messageId: "elsewhere@x"), null, day1.AddDays(1));
@@ -1309,6 +1310,8 @@ public abstract class MailEngineConformance : IAsyncLifetime
         Assert.Equal([stranger.EmailId], await account.GetThreadAsync(emails[stranger.EmailId].ThreadId));
         Assert.Empty(await account.GetThreadAsync(987654));
         Assert.Empty(await Engine.OpenAccount(2).GetThreadAsync(thread));
+        Assert.Equal([thread, emails[stranger.EmailId].ThreadId], (await account.GetChangesAsync(afterRoot)).UpdatedThreads);
+        var beforeKeywords = await account.GetStateAsync();
 
         await account.SetKeywordsAsync(inbox.Id, [root.Uid], KeywordOperation.Add, [MailKeywords.Flagged]);
         var threadMembers = new[] { root.EmailId, late.EmailId, early.EmailId };
@@ -1323,6 +1326,9 @@ public abstract class MailEngineConformance : IAsyncLifetime
         await account.SetKeywordsAsync(inbox.Id, [early.Uid], KeywordOperation.Add, [MailKeywords.Deleted]);
         await account.ExpungeAsync(inbox.Id);
         Assert.Equal([root.EmailId, late.EmailId], await account.GetThreadAsync(thread));
+
+        // Keyword changes leave threads alone; the expunge changed one thread.
+        Assert.Equal([thread], (await account.GetChangesAsync(beforeKeywords)).UpdatedThreads);
         Assert.Equal(0, await Data.ScanAsync(MailKeys.Thread, KeyRange.Prefix(MailKeys.ThreadKey(1, thread, early.EmailId))).CountAsync());
     }
 

@@ -21,8 +21,8 @@ internal sealed class AccountTransaction
     private readonly HashSet<ulong> dirtyEmails = [];
     private readonly Dictionary<string, ulong?> names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> threadLinks = new(StringComparer.Ordinal);
-    private readonly Dictionary<(bool Mailbox, ulong Id), ChangeKind> changes = [];
-    private readonly List<(bool Mailbox, ulong Id)> changeOrder = [];
+    private readonly Dictionary<(ChangeTarget Target, ulong Id), ChangeKind> changes = [];
+    private readonly List<(ChangeTarget Target, ulong Id)> changeOrder = [];
     private bool headChanged;
     private bool modSeqUsed;
 
@@ -202,7 +202,7 @@ internal sealed class AccountTransaction
     public void Record(ChangeKind kind, ulong id)
     {
         UseModSeq();
-        var slot = (ChangeMerge.IsMailbox(kind), id);
+        var slot = (ChangeMerge.TargetOf(kind), id);
         ChangeKind? existing = changes.TryGetValue(slot, out var before) ? before : null;
         if (existing is null)
         {

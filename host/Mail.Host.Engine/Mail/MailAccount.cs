@@ -483,8 +483,8 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
         }
 
         var cutoff = (engine.Time.GetUtcNow() - engine.Options.ChangeRetention).ToUnixTimeMilliseconds();
-        var merged = new Dictionary<(bool Mailbox, ulong Id), ChangeKind>();
-        var order = new List<(bool Mailbox, ulong Id)>();
+        var merged = new Dictionary<(ChangeTarget Target, ulong Id), ChangeKind>();
+        var order = new List<(ChangeTarget Target, ulong Id)>();
         var reached = since;
         var hasMore = false;
         var range = new KeyRange(MailKeys.AccountItem(AccountId, since + 1), MailKeys.AccountItem(AccountId, head.ModSeq + 1));
@@ -499,7 +499,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
                 return new MailChanges { OldState = sinceState, NewState = current, CannotCalculateChanges = true };
             }
 
-            var fresh = change.Items.Count(i => !merged.ContainsKey((ChangeMerge.IsMailbox(i.Kind), i.Id)));
+            var fresh = change.Items.Count(i => !merged.ContainsKey((ChangeMerge.TargetOf(i.Kind), i.Id)));
             if (reached > since && merged.Count + fresh > maxChanges)
             {
                 hasMore = true;
@@ -508,7 +508,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
 
             foreach (var (kind, id) in change.Items)
             {
-                var slot = (ChangeMerge.IsMailbox(kind), id);
+                var slot = (ChangeMerge.TargetOf(kind), id);
                 ChangeKind? before = merged.TryGetValue(slot, out var existing) ? existing : null;
                 if (before is null)
                 {
@@ -548,6 +548,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
             CreatedMailboxes = Select(ChangeKind.MailboxCreated),
             UpdatedMailboxes = updatedMailboxes,
             DestroyedMailboxes = Select(ChangeKind.MailboxDestroyed),
+            UpdatedThreads = Select(ChangeKind.ThreadUpdated),
             MailboxCountersOnly = updatedMailboxes.Count > 0 && !merged.Values.Contains(ChangeKind.MailboxUpdated),
         };
     }

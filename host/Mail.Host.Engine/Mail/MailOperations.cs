@@ -203,6 +203,7 @@ internal static class MailOperations
         t.Head.UsedMessages--;
         t.AddBlobReference(email.Blob, -1);
         t.Record(ChangeKind.EmailDestroyed, email.Id);
+        t.Record(ChangeKind.ThreadUpdated, email.ThreadId);
     }
 
     /// <summary>
@@ -297,6 +298,7 @@ internal static class MailOperations
         }
 
         t.Record(ChangeKind.EmailCreated, id);
+        t.Record(ChangeKind.ThreadUpdated, thread);
         return email;
     }
 
