@@ -986,7 +986,429 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
         Assert.False(MailKeywords.IsValid("two words"));
     }
 
-    private MailEngine NewEngine(MailEngineOptions? options = null) => new(Data, Blobs, options, Clock);
+    /// <summary>Words, phrases and prefixes are found in subject, plain and HTML bodies, addresses and attachment names, folded.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Full_text_finds_words_phrases_and_prefixes_in_every_field()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var budget = await AppendRawAsync(account, inbox.Id, MailTestMessages.Rich(
+            "Quarterly budget review",
+            "Jean Dupont <jean@exemple.fr>",
+            "bob@example.com",
+            cc: "Carol <carol@example.org>",
+            text: "The budget meeting moves to Thursday afternoon.",
+            attachmentName: "forecast-2025.xlsx"));
+        var invoice = await AppendRawAsync(account, inbox.Id, MailTestMessages.Rich(
+            "Your order",
+            "Alice <alice@example.com>",
+            "dave@example.net",
+            html: "<html><head><style>p { color: red }</style></head><body><p>Please find the <b>invoice</b> enclosed.</p><script>var hidden = 'secretword';</script></body></html>"));
+        var resume = await AppendRawAsync(account, inbox.Id, MailTestMessages.Rich(
+            "Résumé",
+            "Émile <emile@example.fr>",
+            "bob@example.com",
+            text: "Mon résumé est joint à ce message."));
+
+        // Another account with the same words sees only its own.
+        var other = Engine.OpenAccount(2);
+        await AppendRawAsync(other, (await InboxAsync(other)).Id, MailTestMessages.Rich("Budget", "x@example.com", "y@example.com", text: "budget invoice résumé"));
+
+        async Task<ulong[]> Find(MailTextField field, string text, TextMatchKind kind = TextMatchKind.Words)
+            => [.. await account.QueryEmailsAsync(new MailFilter.Text(field, text, kind))];
+
+        Assert.Equal([budget.EmailId], await Find(MailTextField.Subject, "budget"));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.Body, "budget"));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.Any, "BUDGET"));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.Body, "meeting moves", TextMatchKind.Phrase));
+        Assert.Empty(await Find(MailTextField.Body, "moves meeting", TextMatchKind.Phrase));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.Body, "moves meeting"));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.Body, "thurs", TextMatchKind.Prefix));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.Body, "moves to thu", TextMatchKind.Prefix));
+        Assert.Empty(await Find(MailTextField.Subject, "meeting"));
+
+        // HTML bodies are indexed as the text they show: inline tags keep a phrase whole, scripts and styles are left out.
+        Assert.Equal([invoice.EmailId], await Find(MailTextField.Body, "invoice"));
+        Assert.Equal([invoice.EmailId], await Find(MailTextField.Body, "find the invoice enclosed", TextMatchKind.Phrase));
+        Assert.Empty(await Find(MailTextField.Any, "secretword"));
+        Assert.Empty(await Find(MailTextField.Any, "color"));
+
+        Assert.Equal([budget.EmailId], await Find(MailTextField.From, "dupont"));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.From, "jean@exemple.fr", TextMatchKind.Phrase));
+        Assert.Equal([invoice.EmailId], await Find(MailTextField.From, "ali", TextMatchKind.Prefix));
+        Assert.Equal([budget.EmailId, resume.EmailId], await Find(MailTextField.To, "bob@example.com", TextMatchKind.Phrase));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.Cc, "carol"));
+        Assert.Empty(await Find(MailTextField.Bcc, "carol"));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.AttachmentName, "forecast"));
+        Assert.Equal([budget.EmailId], await Find(MailTextField.AttachmentName, "forecast-2025.xlsx", TextMatchKind.Phrase));
+        Assert.Empty(await Find(MailTextField.Body, "forecast"));
+        Assert.Empty(await Find(MailTextField.Body, "content"));
+
+        // Case and diacritics are folded both ways.
+        Assert.Equal([resume.EmailId], await Find(MailTextField.Subject, "resume"));
+        Assert.Equal([resume.EmailId], await Find(MailTextField.Body, "RESUME EST JOINT", TextMatchKind.Phrase));
+        Assert.Equal([resume.EmailId], await Find(MailTextField.From, "emile"));
+
+        // The same conditions within a mailbox give UIDs.
+        Assert.Equal([budget.Uid, resume.Uid], await account.SearchMailboxAsync(inbox.Id, new MailFilter.Text(MailTextField.To, "bob")));
+        Assert.Equal([invoice.Uid], await account.SearchMailboxAsync(inbox.Id, new MailFilter.Text(MailTextField.Any, "invoice")));
+        var archive = (await account.GetMailboxesAsync()).Single(m => m.Role == MailboxRole.Archive);
+        Assert.Empty(await account.SearchMailboxAsync(archive.Id, new MailFilter.Text(MailTextField.Any, "invoice")));
+        Assert.Empty(await account.SearchMailboxAsync(inbox.Id, new MailFilter.Text(MailTextField.Any, string.Empty)));
+    }
+
+    /// <summary>Without a full-text index, text conditions are refused with their own code; the others still work.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Text_conditions_need_a_full_text_index_and_uid_conditions_a_mailbox()
+    {
+        var plain = new MailEngine(Data, Blobs, null, Clock);
+        var account = plain.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var appended = await AppendAsync(account, inbox.Id, "no index");
+
+        var refused = await Assert.ThrowsAsync<MailException>(async () => await account.SearchMailboxAsync(inbox.Id, MailFilter.AllOf(MailFilter.All, new MailFilter.Text(MailTextField.Subject, "index"))));
+        Assert.Equal(MailErrorCode.UnsupportedFilter, refused.Code);
+        Assert.Equal([appended.Uid], await account.SearchMailboxAsync(inbox.Id, MailFilter.NotKeyword(MailKeywords.Seen)));
+        Assert.Equal([appended.EmailId], await account.QueryEmailsAsync(null));
+
+        // No marker is left for a catch-up pass when there is no index to catch up with.
+        Assert.Equal(0, await Data.ScanAsync(MailKeys.FullTextPending, KeyRange.All()).CountAsync());
+
+        var outside = await Assert.ThrowsAsync<MailException>(async () => await Engine.OpenAccount(1).QueryEmailsAsync(new MailFilter.Uids([new UidRange(1, 5)])));
+        Assert.Equal(MailErrorCode.UnsupportedFilter, outside.Code);
+        outside = await Assert.ThrowsAsync<MailException>(async () => await Engine.OpenAccount(1).QueryEmailsAsync(MailFilter.NoneOf(new MailFilter.ModSeqAtLeast(1))));
+        Assert.Equal(MailErrorCode.UnsupportedFilter, outside.Code);
+        var missing = await Assert.ThrowsAsync<MailException>(async () => await account.SearchMailboxAsync(999, null));
+        Assert.Equal(MailErrorCode.MailboxNotFound, missing.Code);
+    }
+
+    /// <summary>Keyword, size, received and sent date conditions combine with and, or and not, and with text.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Filters_combine_keywords_sizes_and_dates_with_and_or_not()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var day1 = new DateTimeOffset(2025, 3, 1, 9, 0, 0, TimeSpan.Zero);
+        var day2 = day1.AddDays(1);
+        var day3 = day1.AddDays(2);
+
+        // Sent dates written in the sender's zone: the 2nd at 23:30 in +02:00 is still the 2nd for SENTON.
+        var a = await AppendRawAsync(account, inbox.Id, MailTestMessages.OfSize(600, "alpha report", "a@example.com", "me@example.com", date: "Sat, 01 Mar 2025 08:00:00 +0000"), [MailKeywords.Seen], day1);
+        var b = await AppendRawAsync(account, inbox.Id, MailTestMessages.OfSize(1200, "beta report", "b@example.com", "me@example.com", date: "Sun, 02 Mar 2025 23:30:00 +0200"), [MailKeywords.Seen, MailKeywords.Flagged], day2);
+        var c = await AppendRawAsync(account, inbox.Id, MailTestMessages.OfSize(2400, "gamma notes", "c@example.com", "me@example.com"), [MailKeywords.Flagged], day3);
+        var d = await AppendRawAsync(account, inbox.Id, MailTestMessages.OfSize(800, "delta report", "d@example.com", "me@example.com", date: "Mon, 03 Mar 2025 10:00:00 +0000"), null, day3.AddHours(5));
+
+        async Task<uint[]> Search(MailFilter filter) => [.. await account.SearchMailboxAsync(inbox.Id, filter)];
+
+        Assert.Equal([a.Uid, b.Uid], await Search(new MailFilter.HasKeyword("$SEEN")));
+        Assert.Equal([c.Uid, d.Uid], await Search(MailFilter.NotKeyword(MailKeywords.Seen)));
+        Assert.Equal([b.Uid, d.Uid], await Search(new MailFilter.Size(800, 2400)));
+        Assert.Equal([a.Uid, d.Uid], await Search(new MailFilter.Size(null, 1200)));
+        Assert.Equal([c.Uid], await Search(new MailFilter.Size(1201, null)));
+
+        // Received: [since, before); ON is a whole day of a zone.
+        Assert.Equal([b.Uid], await Search(new MailFilter.Received(day2, day3)));
+        Assert.Equal([c.Uid, d.Uid], await Search(new MailFilter.Received(day3, null)));
+        Assert.Equal([c.Uid, d.Uid], await Search(MailFilter.ReceivedOn(new DateOnly(2025, 3, 3), TimeSpan.Zero)));
+        Assert.Equal([c.Uid], await Search(MailFilter.ReceivedOn(new DateOnly(2025, 3, 3), TimeSpan.FromHours(10))));
+
+        // Sent: to the instant, or by the header's own calendar day; no Date header matches no date condition.
+        Assert.Equal([b.Uid, d.Uid], await Search(new MailFilter.Sent(new DateTimeOffset(2025, 3, 2, 12, 0, 0, TimeSpan.Zero), null)));
+        Assert.Equal([b.Uid], await Search(MailFilter.SentOn(new DateOnly(2025, 3, 2))));
+        Assert.Equal([a.Uid, b.Uid], await Search(new MailFilter.SentDay(null, new DateOnly(2025, 3, 2))));
+        Assert.Equal([c.Uid], await Search(MailFilter.NoneOf(new MailFilter.SentDay(null, null))));
+
+        Assert.Equal([b.Uid], await Search(MailFilter.AllOf(new MailFilter.HasKeyword(MailKeywords.Flagged), new MailFilter.HasKeyword(MailKeywords.Seen))));
+        Assert.Equal([a.Uid, c.Uid], await Search(MailFilter.AnyOf(new MailFilter.Size(null, 700), new MailFilter.Size(2000, null))));
+        Assert.Equal([b.Uid, d.Uid], await Search(MailFilter.NoneOf(MailFilter.AnyOf(new MailFilter.Size(null, 700), new MailFilter.Size(2000, null)))));
+        Assert.Equal([d.Uid], await Search(MailFilter.AllOf(
+            new MailFilter.Text(MailTextField.Subject, "report"),
+            MailFilter.NotKeyword(MailKeywords.Flagged),
+            MailFilter.NoneOf(new MailFilter.HasKeyword(MailKeywords.Seen)))));
+        Assert.Equal([b.Uid, c.Uid], await Search(MailFilter.AnyOf(
+            new MailFilter.Text(MailTextField.Subject, "gamma"),
+            MailFilter.AllOf(new MailFilter.Text(MailTextField.Subject, "report"), new MailFilter.Received(day2, null), new MailFilter.HasKeyword(MailKeywords.Flagged)))));
+        Assert.Equal([a.Uid, b.Uid, c.Uid, d.Uid], await Search(MailFilter.All));
+        Assert.Empty(await Search(new MailFilter.Or([])));
+
+        // The same filter over the account gives email ids.
+        Assert.Equal([b.EmailId, d.EmailId], await account.QueryEmailsAsync(MailFilter.AllOf(new MailFilter.Text(MailTextField.Any, "report"), new MailFilter.Received(day2, null))));
+    }
+
+    /// <summary>Attachment, header, mailbox and email-id conditions.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Attachment_header_mailbox_and_id_conditions()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var work = await account.CreateMailboxAsync("Work");
+        var withFile = await AppendRawAsync(account, inbox.Id, MailTestMessages.Rich("Slides", "a@example.com", "me@example.com", text: "attached", attachmentName: "deck.pdf", headers: ("X-Priority", "1 (Highest)")));
+        var list = await AppendRawAsync(account, inbox.Id, MailTestMessages.Rich("Digest", "list@example.com", "me@example.com", text: "news", headers: ("List-Id", "Announcements <announce.example.com>")));
+        var filed = await AppendRawAsync(account, work.Id, MailTestMessages.Rich("Minutes", "b@example.com", "me@example.com", text: "minutes"));
+        await account.CopyAsync(inbox.Id, [list.Uid], work.Id);
+
+        Assert.Equal([withFile.EmailId], await account.QueryEmailsAsync(new MailFilter.HasAttachment(true)));
+        Assert.Equal([list.EmailId, filed.EmailId], await account.QueryEmailsAsync(new MailFilter.HasAttachment(false)));
+        Assert.Equal([withFile.EmailId], await account.QueryEmailsAsync(new MailFilter.Header("x-priority")));
+        Assert.Equal([withFile.EmailId], await account.QueryEmailsAsync(new MailFilter.Header("X-Priority", "highest")));
+        Assert.Empty(await account.QueryEmailsAsync(new MailFilter.Header("X-Priority", "lowest")));
+        Assert.Equal([list.EmailId], await account.QueryEmailsAsync(new MailFilter.Header("list-id", "ANNOUNCE.example")));
+        Assert.Equal([list.EmailId], await account.QueryEmailsAsync(new MailFilter.Header("Subject", "dig")));
+        Assert.Equal([list.Uid], await account.SearchMailboxAsync(inbox.Id, new MailFilter.Header("List-Id", string.Empty)));
+
+        Assert.Equal([withFile.EmailId, list.EmailId], await account.QueryEmailsAsync(new MailFilter.InMailbox(inbox.Id)));
+        Assert.Equal([list.EmailId, filed.EmailId], await account.QueryEmailsAsync(new MailFilter.InMailbox(work.Id)));
+        Assert.Equal([list.EmailId], await account.QueryEmailsAsync(MailFilter.AllOf(new MailFilter.InMailbox(inbox.Id), new MailFilter.InMailbox(work.Id))));
+        Assert.Equal([withFile.EmailId, list.EmailId], await account.QueryEmailsAsync(new MailFilter.InMailboxOtherThan([work.Id])));
+        Assert.Equal([list.EmailId], await account.QueryEmailsAsync(MailFilter.AllOf(new MailFilter.InMailbox(work.Id), new MailFilter.InMailboxOtherThan([work.Id]))));
+        Assert.Equal([withFile.EmailId, filed.EmailId], await account.QueryEmailsAsync(new MailFilter.EmailIds([filed.EmailId, withFile.EmailId, 9999])));
+        Assert.Empty(await account.QueryEmailsAsync(MailFilter.AllOf(new MailFilter.InMailbox(work.Id), new MailFilter.EmailIds([withFile.EmailId]))));
+    }
+
+    /// <summary>A mailbox search by UID set and by MODSEQ, alone and combined.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Mailbox_search_by_uid_set_and_modseq()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        for (var i = 0; i < 6; i++)
+        {
+            await AppendAsync(account, inbox.Id, $"message {i}");
+        }
+
+        var before = (await account.GetMailboxAsync(inbox.Id))!.HighestModSeq;
+        await account.SetKeywordsAsync(inbox.Id, [2, 5], KeywordOperation.Add, [MailKeywords.Flagged]);
+        await account.SetKeywordsAsync(inbox.Id, [6], KeywordOperation.Add, [MailKeywords.Deleted]);
+        await account.ExpungeAsync(inbox.Id);
+
+        Assert.Equal([2u, 5u], await account.SearchMailboxAsync(inbox.Id, new MailFilter.ModSeqAtLeast(before + 1)));
+        Assert.Equal([1u, 2u, 3u, 4u, 5u], await account.SearchMailboxAsync(inbox.Id, new MailFilter.ModSeqAtLeast(0)));
+        Assert.Equal([2u, 3u, 4u], await account.SearchMailboxAsync(inbox.Id, new MailFilter.Uids([new UidRange(4, 2)])));
+        Assert.Equal([1u, 3u, 5u], await account.SearchMailboxAsync(inbox.Id, new MailFilter.Uids([new UidRange(1, 1), new UidRange(3, 3), new UidRange(5, uint.MaxValue)])));
+        Assert.Equal([3u, 4u], await account.SearchMailboxAsync(inbox.Id, MailFilter.AllOf(new MailFilter.Uids([new UidRange(2, 6)]), MailFilter.NotKeyword(MailKeywords.Flagged))));
+        Assert.Equal([1u, 5u], await account.SearchMailboxAsync(inbox.Id, MailFilter.AnyOf(new MailFilter.Uids([new UidRange(1, 1)]), MailFilter.AllOf(new MailFilter.ModSeqAtLeast(before + 1), new MailFilter.Uids([new UidRange(4, 9)])))));
+        Assert.Empty(await account.SearchMailboxAsync(inbox.Id, new MailFilter.Uids([new UidRange(6, 6)])));
+    }
+
+    /// <summary>Every sort key in both directions, ties kept in UID (or email id) order whatever the direction.</summary>
+    /// <param name="key">The sort key.</param>
+    /// <param name="ascending">The expected order ascending, as 1-based positions of the appended messages.</param>
+    /// <param name="descending">The expected order descending.</param>
+    /// <returns>A task that completes with the test.</returns>
+    [Theory]
+    [InlineData(MailSortKey.ReceivedAt, new[] { 2, 4, 3, 1 }, new[] { 1, 3, 2, 4 })]
+    [InlineData(MailSortKey.SentAt, new[] { 3, 1, 2, 4 }, new[] { 4, 1, 2, 3 })]
+    [InlineData(MailSortKey.Size, new[] { 2, 4, 1, 3 }, new[] { 1, 3, 4, 2 })]
+    [InlineData(MailSortKey.Subject, new[] { 2, 3, 1, 4 }, new[] { 4, 1, 2, 3 })]
+    [InlineData(MailSortKey.From, new[] { 4, 1, 3, 2 }, new[] { 2, 3, 1, 4 })]
+    [InlineData(MailSortKey.DisplayFrom, new[] { 4, 2, 3, 1 }, new[] { 1, 3, 2, 4 })]
+    [InlineData(MailSortKey.To, new[] { 2, 1, 4, 3 }, new[] { 3, 4, 1, 2 })]
+    [InlineData(MailSortKey.DisplayTo, new[] { 1, 4, 3, 2 }, new[] { 2, 3, 4, 1 })]
+    [InlineData(MailSortKey.Cc, new[] { 2, 3, 1, 4 }, new[] { 1, 4, 3, 2 })]
+    [InlineData(MailSortKey.HasKeyword, new[] { 2, 4, 1, 3 }, new[] { 1, 3, 2, 4 })]
+    public async Task Sort_by_each_key_in_both_directions_keeps_ties_stable(MailSortKey key, int[] ascending, int[] descending)
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var day1 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var samples = new[]
+        {
+            (Raw: MailTestMessages.OfSize(900, "Re: banana", "Zoe <alpha@example.com>", "mike@example.com", cc: "c@example.com", date: "Mon, 01 Jul 2024 10:00:00 +0000"), Date: day1.AddDays(2), Flagged: true),
+            (Raw: MailTestMessages.OfSize(500, "apple", "adam <zulu@example.com>", "Zed <abe@example.com>", date: "Mon, 01 Jul 2024 10:00:00 +0000"), Date: day1, Flagged: false),
+            (Raw: MailTestMessages.OfSize(900, "[list] Apple", "bob@example.com", "zack@example.com", cc: "a@example.com", date: "Sat, 01 Jun 2024 10:00:00 +0000"), Date: day1.AddDays(1), Flagged: true),
+            (Raw: MailTestMessages.OfSize(700, "cherry", "undisclosed-recipients:;", "Nina <nina@example.com>", cc: "c@example.com"), Date: day1, Flagged: false),
+        };
+        var appended = new List<AppendResult>();
+        foreach (var (raw, date, flagged) in samples)
+        {
+            appended.Add(await AppendRawAsync(account, inbox.Id, raw, flagged ? [MailKeywords.Flagged] : null, date));
+        }
+
+        var uids = appended.Select(a => a.Uid).ToArray();
+        var ids = appended.Select(a => a.EmailId).ToArray();
+        Assert.Equal(new uint[] { 1, 2, 3, 4 }, uids);
+
+        foreach (var (descendingOrder, expected) in new[] { (false, ascending), (true, descending) })
+        {
+            var sort = new[] { new MailSort(key, descendingOrder, key == MailSortKey.HasKeyword ? "$Flagged" : null) };
+            Assert.Equal(expected.Select(p => uids[p - 1]), await account.SearchMailboxAsync(inbox.Id, null, sort));
+            Assert.Equal(expected.Select(p => ids[p - 1]), await account.QueryEmailsAsync(null, sort));
+            Assert.Equal(expected.Select(p => ids[p - 1]), await account.QueryEmailsAsync(new MailFilter.InMailbox(inbox.Id), sort));
+        }
+    }
+
+    /// <summary>Several sort criteria apply in turn; no sort means UID or email id order.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Sort_criteria_apply_in_turn()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var day1 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var first = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("one"), null, day1.AddDays(3));
+        var second = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("two"), [MailKeywords.Flagged], day1.AddDays(2));
+        var third = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("three"), null, day1.AddDays(1));
+        var fourth = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("four"), [MailKeywords.Flagged], day1.AddDays(4));
+
+        var flaggedFirstThenOldest = new[] { new MailSort(MailSortKey.HasKeyword, Descending: true, Keyword: MailKeywords.Flagged), new MailSort(MailSortKey.ReceivedAt) };
+        Assert.Equal([second.Uid, fourth.Uid, third.Uid, first.Uid], await account.SearchMailboxAsync(inbox.Id, null, flaggedFirstThenOldest));
+        Assert.Equal([first.Uid, second.Uid, third.Uid, fourth.Uid], await account.SearchMailboxAsync(inbox.Id, null));
+        Assert.Equal([first.EmailId, second.EmailId, third.EmailId, fourth.EmailId], await account.QueryEmailsAsync(null, []));
+        Assert.Equal([fourth.EmailId, first.EmailId, second.EmailId, third.EmailId], await account.QueryEmailsAsync(null, [new MailSort(MailSortKey.ReceivedAt, Descending: true)]));
+    }
+
+    /// <summary>With collapseThreads, only the first email of each thread in sort order is kept.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Collapse_threads_keeps_the_first_email_of_each_thread_in_sort_order()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var day1 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var root = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Trip", messageId: "trip@x"), null, day1);
+        var other = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Other", messageId: "other@x"), null, day1.AddDays(1));
+        var reply = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Re: Trip", messageId: "trip-2@x", inReplyTo: "trip@x"), null, day1.AddDays(2));
+
+        var newestFirst = new[] { new MailSort(MailSortKey.ReceivedAt, Descending: true) };
+        Assert.Equal([reply.EmailId, other.EmailId, root.EmailId], await account.QueryEmailsAsync(null, newestFirst));
+        Assert.Equal([reply.EmailId, other.EmailId], await account.QueryEmailsAsync(null, newestFirst, collapseThreads: true));
+        Assert.Equal([root.EmailId, other.EmailId], await account.QueryEmailsAsync(null, [new MailSort(MailSortKey.ReceivedAt)], collapseThreads: true));
+        Assert.Equal([root.EmailId, other.EmailId], await account.QueryEmailsAsync(new MailFilter.InMailbox(inbox.Id), null, collapseThreads: true));
+
+        // Collapsing comes after filtering: the thread is represented by its first matching email.
+        Assert.Equal([reply.EmailId], await account.QueryEmailsAsync(new MailFilter.Text(MailTextField.Subject, "re"), null, collapseThreads: true));
+    }
+
+    /// <summary>
+    /// A thread lists its emails by received date; a message with the same subject but no references is a thread of
+    /// its own; the thread keyword conditions look at every email of the thread.
+    /// </summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Thread_listing_follows_the_reply_chain_and_leaves_out_a_same_subject_stranger()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var day1 = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var root = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Plans", messageId: "plans@x"), null, day1);
+        var afterRoot = await account.GetStateAsync();
+        var late = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Re: Plans", messageId: "plans-2@x", inReplyTo: "plans@x"), null, day1.AddDays(3));
+        var early = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("RE: Re: Plans", messageId: "plans-3@x", inReplyTo: "plans-2@x"), null, day1.AddDays(2));
+        var stranger = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Re: Plans", messageId: "elsewhere@x"), null, day1.AddDays(1));
+        var emails = (await account.GetEmailsAsync([root.EmailId, late.EmailId, early.EmailId, stranger.EmailId])).ToDictionary(e => e.Id);
+        var thread = emails[root.EmailId].ThreadId;
+
+        Assert.Equal(thread, emails[late.EmailId].ThreadId);
+        Assert.Equal(thread, emails[early.EmailId].ThreadId);
+        Assert.NotEqual(thread, emails[stranger.EmailId].ThreadId);
+        Assert.Equal([root.EmailId, early.EmailId, late.EmailId], await account.GetThreadAsync(thread));
+        Assert.Equal([stranger.EmailId], await account.GetThreadAsync(emails[stranger.EmailId].ThreadId));
+        Assert.Empty(await account.GetThreadAsync(987654));
+        Assert.Empty(await Engine.OpenAccount(2).GetThreadAsync(thread));
+        Assert.Equal([thread, emails[stranger.EmailId].ThreadId], (await account.GetChangesAsync(afterRoot)).UpdatedThreads);
+        var beforeKeywords = await account.GetStateAsync();
+
+        await account.SetKeywordsAsync(inbox.Id, [root.Uid], KeywordOperation.Add, [MailKeywords.Flagged]);
+        var threadMembers = new[] { root.EmailId, late.EmailId, early.EmailId };
+        Assert.Equal(threadMembers.Order(), await account.QueryEmailsAsync(new MailFilter.SomeInThreadHaveKeyword(MailKeywords.Flagged)));
+        Assert.Empty(await account.QueryEmailsAsync(new MailFilter.AllInThreadHaveKeyword(MailKeywords.Flagged)));
+        Assert.Equal([stranger.EmailId], await account.QueryEmailsAsync(new MailFilter.NoneInThreadHaveKeyword(MailKeywords.Flagged)));
+        await account.SetKeywordsAsync(inbox.Id, [late.Uid, early.Uid], KeywordOperation.Add, [MailKeywords.Flagged]);
+        Assert.Equal(threadMembers.Order(), await account.QueryEmailsAsync(new MailFilter.AllInThreadHaveKeyword(MailKeywords.Flagged)));
+        Assert.Equal([root.Uid], await account.SearchMailboxAsync(inbox.Id, MailFilter.AllOf(new MailFilter.AllInThreadHaveKeyword(MailKeywords.Flagged), new MailFilter.Uids([new UidRange(1, 1)]))));
+
+        // A destroyed email leaves its thread.
+        await account.SetKeywordsAsync(inbox.Id, [early.Uid], KeywordOperation.Add, [MailKeywords.Deleted]);
+        await account.ExpungeAsync(inbox.Id);
+        Assert.Equal([root.EmailId, late.EmailId], await account.GetThreadAsync(thread));
+
+        // Keyword changes leave threads alone; the expunge changed one thread.
+        Assert.Equal([thread], (await account.GetChangesAsync(beforeKeywords)).UpdatedThreads);
+        Assert.Equal(0, await Data.ScanAsync(MailKeys.Thread, KeyRange.Prefix(MailKeys.ThreadKey(1, thread, early.EmailId))).CountAsync());
+    }
+
+    /// <summary>A destroyed email leaves the full-text index: expunged, or deleted with its mailbox; a copy made as a new email is indexed.</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task A_destroyed_email_is_no_longer_found_by_text()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var box = await account.CreateMailboxAsync("Projects");
+        var kept = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Kept", body: "zephyr kept"));
+        var gone = await AppendRawAsync(account, inbox.Id, MailTestMessages.Simple("Gone", body: "zephyr gone"));
+        var filed = await AppendRawAsync(account, box.Id, MailTestMessages.Simple("Filed", body: "zephyr filed"));
+        var zephyr = new MailFilter.Text(MailTextField.Body, "zephyr");
+        Assert.Equal([kept.EmailId, gone.EmailId, filed.EmailId], await account.QueryEmailsAsync(zephyr));
+
+        // Copying into a mailbox that already holds the email makes a second email, indexed on its own.
+        var copy = await account.CopyAsync(inbox.Id, [kept.Uid], inbox.Id);
+        var twin = (await account.GetMessagesAsync(inbox.Id).ToListAsync()).Single(m => m.Uid == copy.DestinationUids[0]).EmailId;
+        Assert.NotEqual(kept.EmailId, twin);
+        Assert.Equal([kept.EmailId, twin], await account.QueryEmailsAsync(new MailFilter.Text(MailTextField.Body, "kept")));
+
+        await account.SetKeywordsAsync(inbox.Id, [gone.Uid], KeywordOperation.Add, [MailKeywords.Deleted]);
+        await account.ExpungeAsync(inbox.Id);
+        await account.DeleteMailboxAsync(box.Id, removeMessages: true);
+
+        Assert.Equal([kept.EmailId, twin], await account.QueryEmailsAsync(zephyr));
+        Assert.Equal([kept.Uid, copy.DestinationUids[0]], await account.SearchMailboxAsync(inbox.Id, zephyr));
+
+        // The documents themselves are gone from the index, and no marker is left behind.
+        var index = new DataStoreFullTextStore(Data);
+        Assert.Equal([kept.EmailId, twin], await index.QueryAsync(1, FullTextFilter.Words(FullTextFieldNames.Body, "zephyr")));
+        Assert.Equal(0, await Data.ScanAsync(MailKeys.FullTextPending, KeyRange.All()).CountAsync());
+    }
+
+    /// <summary>
+    /// An email committed while the index could not be written keeps its pending marker, and the catch-up pass (run
+    /// at start and by garbage collection) indexes it; a removal that could not reach the index is finished the same way.
+    /// </summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task A_pending_index_marker_left_by_a_crash_is_indexed_by_the_catch_up_pass()
+    {
+        var broken = new MailEngine(Data, Blobs, null, Clock, fullText: new FailingFullTextStore());
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var quokka = new MailFilter.Text(MailTextField.Any, "quokka");
+
+        // The email is stored and reported stored even though indexing failed.
+        var first = await broken.OpenAccount(1).AppendAsync(inbox.Id, new MemoryStream(MailTestMessages.Simple("Sighting", body: "a quokka at noon")));
+        Assert.True(first.Succeeded);
+        Assert.NotNull(await Data.GetAsync(MailKeys.FullTextPending, MailKeys.AccountItem(1, first.EmailId)));
+        Assert.Empty(await account.QueryEmailsAsync(quokka));
+
+        Assert.Equal(1, await Engine.IndexPendingAsync());
+        Assert.Equal([first.EmailId], await account.QueryEmailsAsync(quokka));
+        Assert.Null(await Data.GetAsync(MailKeys.FullTextPending, MailKeys.AccountItem(1, first.EmailId)));
+        Assert.Equal(0, await Engine.IndexPendingAsync());
+
+        // A delivery through the broken engine, finished by a garbage collection pass.
+        var delivered = await broken.DeliverAsync(new MemoryStream(MailTestMessages.Simple("Another", body: "second quokka")), [1]);
+        Assert.Equal(DeliveryStatus.Delivered, delivered[0].Status);
+        Assert.Equal([first.EmailId], await account.QueryEmailsAsync(quokka));
+        Assert.Equal(1, (await Engine.CollectGarbageAsync()).EmailsIndexed);
+        Assert.Equal([first.EmailId, delivered[0].EmailId], await account.QueryEmailsAsync(quokka));
+
+        // An expunge through the broken engine leaves a removal marker; the document stays until the pass removes it.
+        var brokenAccount = broken.OpenAccount(1);
+        await brokenAccount.SetKeywordsAsync(inbox.Id, [first.Uid], KeywordOperation.Add, [MailKeywords.Deleted]);
+        await brokenAccount.ExpungeAsync(inbox.Id);
+        var index = new DataStoreFullTextStore(Data);
+        Assert.Equal([first.EmailId, delivered[0].EmailId], await index.QueryAsync(1, FullTextFilter.Words(null, "quokka")));
+        Assert.Equal([delivered[0].EmailId], await account.QueryEmailsAsync(quokka));
+        Assert.Equal(1, await Engine.IndexPendingAsync());
+        Assert.Equal([delivered[0].EmailId], await index.QueryAsync(1, FullTextFilter.Words(null, "quokka")));
+        Assert.Equal(0, await Data.ScanAsync(MailKeys.FullTextPending, KeyRange.All()).CountAsync());
+    }
+
+    private MailEngine NewEngine(MailEngineOptions? options = null) => new(Data, Blobs, options, Clock, fullText: new DataStoreFullTextStore(Data));
 
     private static async Task<Mailbox> InboxAsync(IMailAccount account)
         => (await account.GetMailboxesAsync()).Single(m => m.Role == MailboxRole.Inbox);
@@ -994,6 +1416,13 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
     private static async Task<AppendResult> AppendAsync(IMailAccount account, ulong mailboxId, string subject)
     {
         var result = await account.AppendAsync(mailboxId, new MemoryStream(MailTestMessages.Simple(subject)));
+        Assert.True(result.Succeeded);
+        return result;
+    }
+
+    private static async Task<AppendResult> AppendRawAsync(IMailAccount account, ulong mailboxId, byte[] raw, IReadOnlyCollection<string>? keywords = null, DateTimeOffset? internalDate = null)
+    {
+        var result = await account.AppendAsync(mailboxId, new MemoryStream(raw), keywords, internalDate);
         Assert.True(result.Succeeded);
         return result;
     }

@@ -1,4 +1,5 @@
 using System.Text;
+using MimeKit;
 
 namespace Mail.Host.Engine.Tests;
 
@@ -26,6 +27,81 @@ internal static class MailTestMessages
         builder.Append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n");
         builder.Append(body).Append("\r\n");
         return Encoding.UTF8.GetBytes(builder.ToString());
+    }
+
+    /// <summary>A message built with MimeKit: text and/or HTML bodies, an optional attachment, extra header fields.</summary>
+    public static byte[] Rich(
+        string subject,
+        string from,
+        string to,
+        string? cc = null,
+        string? text = null,
+        string? html = null,
+        string? attachmentName = null,
+        DateTimeOffset? date = null,
+        params (string Name, string Value)[] headers)
+    {
+        var message = new MimeMessage();
+        message.From.AddRange(InternetAddressList.Parse(from));
+        message.To.AddRange(InternetAddressList.Parse(to));
+        if (cc is not null)
+        {
+            message.Cc.AddRange(InternetAddressList.Parse(cc));
+        }
+
+        message.Subject = subject;
+        foreach (var (name, value) in headers)
+        {
+            message.Headers.Add(name, value);
+        }
+
+        var body = new BodyBuilder { TextBody = text, HtmlBody = html };
+        if (attachmentName is not null)
+        {
+            body.Attachments.Add(attachmentName, Encoding.UTF8.GetBytes("attachment content, not indexed"), new ContentType("application", "octet-stream"));
+        }
+
+        message.Body = body.ToMessageBody();
+        if (date is { } sent)
+        {
+            message.Date = sent;
+        }
+        else
+        {
+            message.Headers.Remove(HeaderId.Date);
+        }
+
+        using var stream = new MemoryStream();
+        message.WriteTo(FormatOptions.Default, stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>A plain-text message of exactly <paramref name="size"/> bytes, the body padded to reach it.</summary>
+    public static byte[] OfSize(int size, string subject, string from, string to, string? cc = null, string? date = null)
+    {
+        var header = new StringBuilder();
+        header.Append("From: ").Append(from).Append("\r\n");
+        header.Append("To: ").Append(to).Append("\r\n");
+        if (cc is not null)
+        {
+            header.Append("Cc: ").Append(cc).Append("\r\n");
+        }
+
+        header.Append("Subject: ").Append(subject).Append("\r\n");
+        if (date is not null)
+        {
+            header.Append("Date: ").Append(date).Append("\r\n");
+        }
+
+        header.Append("Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+        var padding = size - header.Length - 2;
+        if (padding < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), "The header alone is longer.");
+        }
+
+        header.Append('x', padding).Append("\r\n");
+        return Encoding.ASCII.GetBytes(header.ToString());
     }
 
     /// <summary>A multipart/mixed message: a text part, a PDF attachment and an attached message/rfc822.</summary>

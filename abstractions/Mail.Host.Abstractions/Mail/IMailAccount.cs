@@ -158,6 +158,45 @@ public interface IMailAccount
     /// <returns>The emails found, in the order asked.</returns>
     ValueTask<IReadOnlyList<Email>> GetEmailsAsync(IReadOnlyCollection<ulong> emailIds, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Finds the emails of the account that match a filter, in sort order (JMAP <c>Email/query</c>). Full-text
+    /// conditions are answered by the full-text index, the others from the mailbox listings, email records and
+    /// stored metadata; no message is parsed again.
+    /// </summary>
+    /// <param name="filter">The filter; <see langword="null"/> for every email.</param>
+    /// <param name="sort">The sort criteria; <see langword="null"/> or empty for ascending email id (creation order).</param>
+    /// <param name="collapseThreads">Whether to keep only the first email of each thread in sort order (JMAP <c>collapseThreads</c>).</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The matching email ids, sorted.</returns>
+    /// <exception cref="MailException">
+    /// <see cref="MailErrorCode.UnsupportedFilter"/> for a text condition when the engine has no full-text index, or a
+    /// UID or mod-sequence condition, which only a mailbox search can answer.
+    /// </exception>
+    ValueTask<IReadOnlyList<ulong>> QueryEmailsAsync(MailFilter? filter, IReadOnlyList<MailSort>? sort = null, bool collapseThreads = false, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Finds the messages of one mailbox that match a filter, in sort order (IMAP SEARCH and SORT). The cost is a scan
+    /// of the mailbox's listing, plus metadata reads only for the emails a date, attachment or sort condition needs.
+    /// </summary>
+    /// <param name="mailboxId">The mailbox.</param>
+    /// <param name="filter">The filter; <see langword="null"/> for every message.</param>
+    /// <param name="sort">The sort criteria; <see langword="null"/> or empty for UID order.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The matching UIDs, sorted.</returns>
+    /// <exception cref="MailException">
+    /// <see cref="MailErrorCode.MailboxNotFound"/>; <see cref="MailErrorCode.UnsupportedFilter"/> for a text condition
+    /// when the engine has no full-text index.
+    /// </exception>
+    ValueTask<IReadOnlyList<uint>> SearchMailboxAsync(ulong mailboxId, MailFilter? filter, IReadOnlyList<MailSort>? sort = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Lists the emails of a thread (JMAP <c>Thread/get</c>), oldest first: by internal date, then by email id.
+    /// </summary>
+    /// <param name="threadId">The thread, as <see cref="Email.ThreadId"/> gives it.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The email ids; empty when the account has no such thread.</returns>
+    ValueTask<IReadOnlyList<ulong>> GetThreadAsync(ulong threadId, CancellationToken cancellationToken = default);
+
     /// <summary>Opens the raw message of an email.</summary>
     /// <param name="emailId">The email.</param>
     /// <param name="cancellationToken">Cancels opening.</param>

@@ -57,6 +57,16 @@ public interface IMailEngine
     ValueTask<IReadOnlyList<DeliveryResult>> DeliverAsync(Stream message, IReadOnlyList<ulong> accountIds, DateTimeOffset? receivedAt = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Indexes the emails whose full-text indexing did not finish: an email is committed with a marker that is
+    /// removed once it is indexed, so a process that stopped in between leaves the marker behind. Also removes the
+    /// index entries of destroyed emails left the same way. Run it when the host starts;
+    /// <see cref="CollectGarbageAsync"/> runs it too. Does nothing when the engine has no full-text index.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the pass; what was done stays done.</param>
+    /// <returns>The number of emails indexed or removed from the index.</returns>
+    ValueTask<int> IndexPendingAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Deletes the blobs that no email references any more (including those left by a process that stopped between
     /// storing a blob and recording it) and purges the change log past its retention age. Safe to run while mail
     /// flows; run it periodically.

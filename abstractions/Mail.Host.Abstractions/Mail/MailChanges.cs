@@ -44,6 +44,14 @@ public sealed record MailChanges
     public IReadOnlyList<ulong> DestroyedMailboxes { get; init; } = [];
 
     /// <summary>
+    /// Threads that gained or lost an email since the old state (JMAP <c>Thread/changes</c>): a thread the client does
+    /// not know was created, one with no email left (<see cref="IMailAccount.GetThreadAsync"/> is empty) was destroyed.
+    /// A change to an email's keywords or mailboxes does not change its thread. Counted in <c>maxChanges</c> like the
+    /// other lists.
+    /// </summary>
+    public IReadOnlyList<ulong> UpdatedThreads { get; init; } = [];
+
+    /// <summary>
     /// Whether every mailbox in <see cref="UpdatedMailboxes"/> changed only in its counters (JMAP
     /// <c>updatedProperties</c> of <c>totalEmails</c>, <c>unreadEmails</c>, <c>totalThreads</c>, <c>unreadThreads</c>).
     /// </summary>

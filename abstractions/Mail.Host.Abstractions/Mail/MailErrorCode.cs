@@ -28,6 +28,13 @@ public enum MailErrorCode
     InvalidKeyword,
 
     /// <summary>
+    /// The search filter uses a condition this search cannot answer: a text condition when the engine has no
+    /// full-text index, or a UID or mod-sequence condition outside a mailbox search (JMAP <c>unsupportedFilter</c>,
+    /// IMAP <c>NO [CANNOT]</c>).
+    /// </summary>
+    UnsupportedFilter,
+
+    /// <summary>
     /// Other writers changed the account so often that the operation could not commit in its bounded retries
     /// (IMAP <c>NO [INUSE]</c>, JMAP <c>serverUnavailable</c>); trying again later can succeed.
     /// </summary>

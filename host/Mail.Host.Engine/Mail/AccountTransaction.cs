@@ -21,8 +21,8 @@ internal sealed class AccountTransaction
     private readonly HashSet<ulong> dirtyEmails = [];
     private readonly Dictionary<string, ulong?> names = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> threadLinks = new(StringComparer.Ordinal);
-    private readonly Dictionary<(bool Mailbox, ulong Id), ChangeKind> changes = [];
-    private readonly List<(bool Mailbox, ulong Id)> changeOrder = [];
+    private readonly Dictionary<(ChangeTarget Target, ulong Id), ChangeKind> changes = [];
+    private readonly List<(ChangeTarget Target, ulong Id)> changeOrder = [];
     private bool headChanged;
     private bool modSeqUsed;
 
@@ -38,6 +38,15 @@ internal sealed class AccountTransaction
     }
 
     public ulong AccountId { get; }
+
+    /// <summary>Whether emails created or destroyed by this change are to be indexed or removed from the full-text index.</summary>
+    public bool IndexesText { get; init; }
+
+    /// <summary>The emails this change creates, with the parsed message when it is in hand, for indexing after the commit.</summary>
+    public List<(EmailRecord Email, StoredMessage? Source)> CreatedEmails { get; } = [];
+
+    /// <summary>The emails this change destroys, for removal from the full-text index after the commit.</summary>
+    public List<ulong> DestroyedEmails { get; } = [];
 
     public AccountHead Head { get; }
 
@@ -196,7 +205,7 @@ internal sealed class AccountTransaction
     public void Record(ChangeKind kind, ulong id)
     {
         UseModSeq();
-        var slot = (ChangeMerge.IsMailbox(kind), id);
+        var slot = (ChangeMerge.TargetOf(kind), id);
         ChangeKind? existing = changes.TryGetValue(slot, out var before) ? before : null;
         if (existing is null)
         {

@@ -12,4 +12,7 @@ internal enum ChangeKind : byte
 
     /// <summary>Only the mailbox's counters changed.</summary>
     MailboxCounters = 7,
+
+    /// <summary>A thread gained or lost an email; the id is the thread's.</summary>
+    ThreadUpdated = 8,
 }

@@ -3,7 +3,13 @@ namespace Mail.Host.Engine.Mail;
 /// <summary>How successive changes to one id combine (JMAP /changes rules).</summary>
 internal static class ChangeMerge
 {
-    public static bool IsMailbox(ChangeKind kind) => kind >= ChangeKind.MailboxCreated;
+    /// <summary>What kind of object a change is about: ids of different kinds may be equal.</summary>
+    public static ChangeTarget TargetOf(ChangeKind kind) => kind switch
+    {
+        ChangeKind.EmailCreated or ChangeKind.EmailUpdated or ChangeKind.EmailDestroyed => ChangeTarget.Email,
+        ChangeKind.ThreadUpdated => ChangeTarget.Thread,
+        _ => ChangeTarget.Mailbox,
+    };
 
     /// <summary>The combined change, or <see langword="null"/> when the id was created and destroyed within the span.</summary>
     public static ChangeKind? Merge(ChangeKind? existing, ChangeKind next)

@@ -445,6 +445,21 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
         return result;
     }
 
+    public async ValueTask<IReadOnlyList<ulong>> QueryEmailsAsync(MailFilter? filter, IReadOnlyList<MailSort>? sort = null, bool collapseThreads = false, CancellationToken cancellationToken = default)
+    {
+        await engine.EnsureAccountAsync(AccountId, cancellationToken).ConfigureAwait(false);
+        return await MailSearch.QueryEmailsAsync(engine, AccountId, filter, sort, collapseThreads, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<uint>> SearchMailboxAsync(ulong mailboxId, MailFilter? filter, IReadOnlyList<MailSort>? sort = null, CancellationToken cancellationToken = default)
+    {
+        await RequireMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        return await MailSearch.SearchMailboxAsync(engine, AccountId, mailboxId, filter, sort, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask<IReadOnlyList<ulong>> GetThreadAsync(ulong threadId, CancellationToken cancellationToken = default)
+        => await MailSearch.GetThreadAsync(engine, AccountId, threadId, cancellationToken).ConfigureAwait(false);
+
     public async ValueTask<Stream?> OpenMessageAsync(ulong emailId, CancellationToken cancellationToken = default)
     {
         var record = await ReadEmailAsync(emailId, cancellationToken).ConfigureAwait(false);
@@ -474,8 +489,8 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
         }
 
         var cutoff = (engine.Time.GetUtcNow() - engine.Options.ChangeRetention).ToUnixTimeMilliseconds();
-        var merged = new Dictionary<(bool Mailbox, ulong Id), ChangeKind>();
-        var order = new List<(bool Mailbox, ulong Id)>();
+        var merged = new Dictionary<(ChangeTarget Target, ulong Id), ChangeKind>();
+        var order = new List<(ChangeTarget Target, ulong Id)>();
         var reached = since;
         var hasMore = false;
         var range = new KeyRange(MailKeys.AccountItem(AccountId, since + 1), MailKeys.AccountItem(AccountId, head.ModSeq + 1));
@@ -490,7 +505,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
                 return new MailChanges { OldState = sinceState, NewState = current, CannotCalculateChanges = true };
             }
 
-            var fresh = change.Items.Count(i => !merged.ContainsKey((ChangeMerge.IsMailbox(i.Kind), i.Id)));
+            var fresh = change.Items.Count(i => !merged.ContainsKey((ChangeMerge.TargetOf(i.Kind), i.Id)));
             if (reached > since && merged.Count + fresh > maxChanges)
             {
                 hasMore = true;
@@ -499,7 +514,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
 
             foreach (var (kind, id) in change.Items)
             {
-                var slot = (ChangeMerge.IsMailbox(kind), id);
+                var slot = (ChangeMerge.TargetOf(kind), id);
                 ChangeKind? before = merged.TryGetValue(slot, out var existing) ? existing : null;
                 if (before is null)
                 {
@@ -539,6 +554,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
             CreatedMailboxes = Select(ChangeKind.MailboxCreated),
             UpdatedMailboxes = updatedMailboxes,
             DestroyedMailboxes = Select(ChangeKind.MailboxDestroyed),
+            UpdatedThreads = Select(ChangeKind.ThreadUpdated),
             MailboxCountersOnly = updatedMailboxes.Count > 0 && !merged.Values.Contains(ChangeKind.MailboxUpdated),
         };
     }

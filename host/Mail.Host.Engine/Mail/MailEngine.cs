@@ -38,7 +38,11 @@ public sealed class MailEngine : IMailEngine
     /// <see langword="null"/>, processes find each other's changes by polling the accounts someone watches.
     /// </param>
     /// <param name="logger">Where failures of background work are reported.</param>
-    public MailEngine(IDataStore data, IBlobStore blobs, MailEngineOptions? options = null, TimeProvider? time = null, ILookupStore? lookup = null, ILogger? logger = null)
+    /// <param name="fullText">
+    /// The full-text index emails are indexed in and searched through; <see langword="null"/> for none, in which case
+    /// searches with text conditions are refused. Emails stored while the engine ran without one are not indexed later.
+    /// </param>
+    public MailEngine(IDataStore data, IBlobStore blobs, MailEngineOptions? options = null, TimeProvider? time = null, ILookupStore? lookup = null, ILogger? logger = null, IFullTextStore? fullText = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(blobs);
@@ -51,6 +55,7 @@ public sealed class MailEngine : IMailEngine
         References = new BlobReferences(data, blobs, Options, Time);
         this.logger = logger ?? NullLogger.Instance;
         Notifier = new MailNotifier(this, lookup, this.logger);
+        Indexer = fullText is null ? null : new MailIndexer(this, fullText);
         locks = new SemaphoreSlim[LockStripes];
         for (var i = 0; i < locks.Length; i++)
         {
@@ -74,6 +79,9 @@ public sealed class MailEngine : IMailEngine
     internal BlobReferences References { get; }
 
     internal MailNotifier Notifier { get; }
+
+    /// <summary>The full-text indexing, or <see langword="null"/> when the engine has no full-text index.</summary>
+    internal MailIndexer? Indexer { get; }
 
     /// <inheritdoc />
     public IMailAccount OpenAccount(ulong accountId) => new MailAccount(this, accountId);
@@ -178,9 +186,14 @@ public sealed class MailEngine : IMailEngine
             purged += await PurgeChangesAsync(account, cancellationToken).ConfigureAwait(false);
         }
 
+        var indexed = await IndexPendingAsync(cancellationToken).ConfigureAwait(false);
         var blobs = await References.CollectAsync(cancellationToken).ConfigureAwait(false);
-        return new GarbageCollectionResult(blobs, purged);
+        return new GarbageCollectionResult(blobs, purged, indexed);
     }
+
+    /// <inheritdoc />
+    public async ValueTask<int> IndexPendingAsync(CancellationToken cancellationToken = default)
+        => Indexer is null ? 0 : await Indexer.CatchUpAsync(cancellationToken).ConfigureAwait(false);
 
     /// <summary>
     /// Runs one change to an account: takes the account's lock, reads the head, runs <paramref name="body"/> and
@@ -189,6 +202,8 @@ public sealed class MailEngine : IMailEngine
     internal async ValueTask<T> WriteAsync<T>(ulong accountId, bool create, Func<AccountTransaction, ValueTask<T>> body, CancellationToken cancellationToken)
     {
         var gate = locks[(int)(accountId % LockStripes)];
+        AccountTransaction committed;
+        T outcome;
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -200,7 +215,7 @@ public sealed class MailEngine : IMailEngine
                     throw new UnknownAccountException($"There is no account {accountId}.");
                 }
 
-                var transaction = new AccountTransaction(Data, accountId, head, Time.GetUtcNow().ToUnixTimeMilliseconds());
+                var transaction = new AccountTransaction(Data, accountId, head, Time.GetUtcNow().ToUnixTimeMilliseconds()) { IndexesText = Indexer is not null };
                 if (transaction.IsNew)
                 {
                     await MailOperations.ProvisionAsync(this, transaction, cancellationToken).ConfigureAwait(false);
@@ -214,12 +229,9 @@ public sealed class MailEngine : IMailEngine
 
                 if (await transaction.CommitAsync(cancellationToken).ConfigureAwait(false) == CommitResult.Committed)
                 {
-                    if (transaction.UsesModSeq)
-                    {
-                        Notifier.Committed(accountId, transaction.ModSeq);
-                    }
-
-                    return result;
+                    committed = transaction;
+                    outcome = result;
+                    break;
                 }
 
                 if (attempt >= Options.MaxCommitAttempts)
@@ -234,6 +246,21 @@ public sealed class MailEngine : IMailEngine
         {
             gate.Release();
         }
+
+        // Indexing runs outside the account's lock, so the account's next writer does not wait for it; the call still
+        // returns only once the new emails are searchable.
+        if (Indexer is not null && (committed.CreatedEmails.Count > 0 || committed.DestroyedEmails.Count > 0))
+        {
+            await Indexer.AfterCommitAsync(accountId, committed).ConfigureAwait(false);
+        }
+
+        // Announced after indexing, so a client woken by it finds the new emails in searches too.
+        if (committed.UsesModSeq)
+        {
+            Notifier.Committed(accountId, committed.ModSeq);
+        }
+
+        return outcome;
     }
 
     /// <summary>Reads an account's head, creating the account on its first use.</summary>
@@ -259,10 +286,18 @@ public sealed class MailEngine : IMailEngine
         {
             var metadata = await References.ReadMetadataAsync(spool.Hash, cancellationToken).ConfigureAwait(false);
             byte[]? toStore = null;
+            string? bodyText = null;
             if (metadata is null || metadata.Size != spool.Length)
             {
-                metadata = await MessageParser.ParseAsync(spool.Rewind(), spool.Length, cancellationToken).ConfigureAwait(false);
+                var parsed = await MessageParser.ParseAsync(spool.Rewind(), spool.Length, extractText: Indexer is not null, cancellationToken).ConfigureAwait(false);
+                metadata = parsed.Metadata;
+                bodyText = parsed.BodyText;
                 toStore = MetadataCodec.Encode(metadata);
+            }
+            else if (Indexer is not null)
+            {
+                // The metadata is shared but the body text is not kept, so the message in hand is parsed for it.
+                bodyText = (await MessageParser.ParseAsync(spool.Rewind(), spool.Length, extractText: true, cancellationToken).ConfigureAwait(false)).BodyText;
             }
 
             var pendingKey = await References.AcquireAsync(spool.Hash, toStore, cancellationToken).ConfigureAwait(false);
@@ -280,7 +315,7 @@ public sealed class MailEngine : IMailEngine
                 throw;
             }
 
-            return new StoredMessage(spool.Hash, spool.Length, metadata, pendingKey, spool);
+            return new StoredMessage(spool.Hash, spool.Length, metadata, pendingKey, spool, bodyText);
         }
         catch
         {
@@ -343,6 +378,26 @@ public sealed class MailEngine : IMailEngine
 
         await References.WriteMetadataAsync(hash, MetadataCodec.Encode(metadata), cancellationToken).ConfigureAwait(false);
         return metadata;
+    }
+
+    /// <summary>Parses a stored message again for what indexing it needs, when the text from its first parse is gone.</summary>
+    internal async ValueTask<(MessageMetadata Metadata, string? BodyText)> ParseForIndexAsync(BlobHash hash, long size, CancellationToken cancellationToken)
+    {
+        var blob = await Blobs.OpenReadAsync(hash, cancellationToken).ConfigureAwait(false);
+        if (blob is null)
+        {
+            return (await GetMetadataAsync(hash, size, cancellationToken).ConfigureAwait(false), null);
+        }
+
+        await using (blob.ConfigureAwait(false))
+        {
+            var spool = await MessageSpool.CreateAsync(blob, Options.SpoolMemoryThreshold, cancellationToken).ConfigureAwait(false);
+            await using (spool.ConfigureAwait(false))
+            {
+                var parsed = await MessageParser.ParseAsync(spool.Rewind(), spool.Length, extractText: true, cancellationToken).ConfigureAwait(false);
+                return (parsed.Metadata, parsed.BodyText);
+            }
+        }
     }
 
     internal static string StateOf(ulong modSeq) => modSeq.ToString(CultureInfo.InvariantCulture);

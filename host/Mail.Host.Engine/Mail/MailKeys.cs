@@ -60,6 +60,15 @@ internal static class MailKeys
     /// <summary>The one key of <see cref="AccountSequence"/>.</summary>
     public static readonly byte[] AccountSequenceKey = "next"u8.ToArray();
 
+    /// <summary>[account][thread][email] → marker: the emails of each thread, for thread listings and thread conditions.</summary>
+    public const string Thread = "mail_thread";
+
+    /// <summary>
+    /// [account][email] → <see cref="MailIndexer.IndexMarker"/> or <see cref="MailIndexer.RemoveMarker"/>: an email
+    /// committed but not yet indexed, or destroyed but not yet removed from the full-text index.
+    /// </summary>
+    public const string FullTextPending = "mail_fts_pending";
+
     public static byte[] Account(ulong account)
     {
         var key = new byte[8];
@@ -91,6 +100,17 @@ internal static class MailKeys
         BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(16), uid);
         return key;
     }
+
+    public static byte[] ThreadKey(ulong account, ulong thread, ulong email)
+    {
+        var key = new byte[24];
+        BinaryPrimitives.WriteUInt64BigEndian(key, account);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(8), thread);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(16), email);
+        return key;
+    }
+
+    public static ulong EmailOfThreadKey(ReadOnlySpan<byte> threadKey) => BinaryPrimitives.ReadUInt64BigEndian(threadKey[16..]);
 
     public static uint UidOf(ReadOnlySpan<byte> uidKey) => BinaryPrimitives.ReadUInt32BigEndian(uidKey[16..]);
 

@@ -121,12 +121,12 @@ internal static class MailOperations
         var id = t.Head.NextEmailId++;
         var thread = await ResolveThreadAsync(t, stored.Metadata.Envelope, id, cancellationToken).ConfigureAwait(false);
         var tookOver = takeOverPending && await t.TakeOverPendingAsync(stored.PendingKey, cancellationToken).ConfigureAwait(false);
-        return NewEmail(t, id, thread, stored.Hash, stored.Size, internalDateMs, keywords, addReference: !tookOver);
+        return NewEmail(t, id, thread, stored.Hash, stored.Size, internalDateMs, keywords, addReference: !tookOver, stored);
     }
 
     /// <summary>A second email sharing an existing email's blob, thread, date and keywords.</summary>
     public static EmailRecord CloneEmail(AccountTransaction t, EmailRecord source)
-        => NewEmail(t, t.Head.NextEmailId++, source.ThreadId, source.Blob, source.Size, source.InternalDateMs, source.Keywords, addReference: true);
+        => NewEmail(t, t.Head.NextEmailId++, source.ThreadId, source.Blob, source.Size, source.InternalDateMs, source.Keywords, addReference: true, source: null);
 
     /// <summary>Puts an email into a mailbox under the mailbox's next UID.</summary>
     public static UidEntry AddToMailbox(AccountTransaction t, MailboxRecord mailbox, EmailRecord email)
@@ -191,10 +191,19 @@ internal static class MailOperations
         }
 
         t.DeleteEmail(email);
+        t.Batch.Delete(MailKeys.Thread, MailKeys.ThreadKey(t.AccountId, email.ThreadId, email.Id));
+        if (t.IndexesText)
+        {
+            // Replaces an index marker still pending, so an indexing pass that has not finished learns it is too late.
+            t.Batch.Set(MailKeys.FullTextPending, MailKeys.AccountItem(t.AccountId, email.Id), MailIndexer.RemoveMarker);
+            t.DestroyedEmails.Add(email.Id);
+        }
+
         t.Head.UsedBytes -= email.Size;
         t.Head.UsedMessages--;
         t.AddBlobReference(email.Blob, -1);
         t.Record(ChangeKind.EmailDestroyed, email.Id);
+        t.Record(ChangeKind.ThreadUpdated, email.ThreadId);
     }
 
     /// <summary>
@@ -260,7 +269,7 @@ internal static class MailOperations
         return [.. set];
     }
 
-    private static EmailRecord NewEmail(AccountTransaction t, ulong id, ulong thread, BlobHash blob, long size, long internalDateMs, string[] keywords, bool addReference)
+    private static EmailRecord NewEmail(AccountTransaction t, ulong id, ulong thread, BlobHash blob, long size, long internalDateMs, string[] keywords, bool addReference, StoredMessage? source)
     {
         var email = new EmailRecord
         {
@@ -280,7 +289,16 @@ internal static class MailOperations
         }
 
         t.SaveEmail(email);
+        t.Batch.Set(MailKeys.Thread, MailKeys.ThreadKey(t.AccountId, thread, id), AccountTransaction.Marker);
+        if (t.IndexesText)
+        {
+            // Committed with the email, so a process stopping before the index write leaves it to the catch-up pass.
+            t.Batch.Set(MailKeys.FullTextPending, MailKeys.AccountItem(t.AccountId, id), MailIndexer.IndexMarker);
+            t.CreatedEmails.Add((email, source));
+        }
+
         t.Record(ChangeKind.EmailCreated, id);
+        t.Record(ChangeKind.ThreadUpdated, thread);
         return email;
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Mail.Host.Mail;
 using MimeKit;
+using MimeKit.Text;
 using MimeKit.Utils;
 using MailPart = Mail.Host.Mail.MessagePart;
 using MimeMessagePart = MimeKit.MessagePart;
@@ -20,6 +21,14 @@ internal static partial class MessageParser
 
     private const int PreviewBytes = 16 * 1024;
 
+    /// <summary>Tags that sit inside a word as easily as between words (<c>&lt;b&gt;R&lt;/b&gt;ésumé</c>).</summary>
+    private static readonly HashSet<HtmlTagId> InlineTags =
+    [
+        HtmlTagId.A, HtmlTagId.Abbr, HtmlTagId.B, HtmlTagId.Big, HtmlTagId.Code, HtmlTagId.EM, HtmlTagId.Font,
+        HtmlTagId.I, HtmlTagId.Mark, HtmlTagId.S, HtmlTagId.Small, HtmlTagId.Span, HtmlTagId.Strike,
+        HtmlTagId.Strong, HtmlTagId.Sub, HtmlTagId.Sup, HtmlTagId.U,
+    ];
+
     private static readonly ParserOptions Options = new()
     {
         // Mail is stored byte for byte whatever it holds; the parser only describes it.
@@ -29,7 +38,20 @@ internal static partial class MessageParser
         Rfc2047ComplianceMode = RfcComplianceMode.Loose,
     };
 
+    /// <summary>The most characters of body text indexed per message: whole books fit, a 50 MB text dump does not.</summary>
+    public const int MaxIndexedText = 512 * 1024;
+
+    /// <summary>The most bytes of one HTML part read for indexing; markup takes room the text does not.</summary>
+    private const int MaxHtmlBytes = 4 * MaxIndexedText;
+
     public static async ValueTask<MessageMetadata> ParseAsync(Stream content, long size, CancellationToken cancellationToken)
+        => (await ParseAsync(content, size, extractText: false, cancellationToken).ConfigureAwait(false)).Metadata;
+
+    /// <summary>
+    /// Parses a message; with <paramref name="extractText"/>, also gathers the text of its bodies for the full-text
+    /// index in the same pass, so indexing never parses the message again.
+    /// </summary>
+    public static async ValueTask<ParsedMessage> ParseAsync(Stream content, long size, bool extractText, CancellationToken cancellationToken)
     {
         try
         {
@@ -38,7 +60,8 @@ internal static partial class MessageParser
             var parser = new MimeParser(Options, content, MimeFormat.Entity, persistent: true);
             parser.MimeEntityEnd += (_, e) => offsets[e.Entity] = (e.BeginOffset, e.HeadersEndOffset, e.EndOffset, e.Lines);
             var message = await parser.ParseMessageAsync(cancellationToken).ConfigureAwait(false);
-            return Describe(message, offsets, size);
+            var metadata = Describe(message, offsets, size);
+            return new ParsedMessage(metadata, extractText ? BodyText(message) : null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -48,7 +71,126 @@ internal static partial class MessageParser
         catch (Exception)
 #pragma warning restore CA1031
         {
-            return Fallback(size);
+            return new ParsedMessage(Fallback(size), extractText ? string.Empty : null);
+        }
+    }
+
+    /// <summary>
+    /// The text a message's body shows, for the full-text index: every text/plain and text/html part that is not an
+    /// attachment (HTML turned into text), including those of attached messages; of a multipart/alternative, only the
+    /// plain version when there is one. Capped at <see cref="MaxIndexedText"/> characters.
+    /// </summary>
+    public static string BodyText(MimeMessage message)
+    {
+        var builder = new StringBuilder();
+        var stack = new Stack<MimeEntity>();
+        if (message.Body is not null)
+        {
+            stack.Push(message.Body);
+        }
+
+        while (stack.Count > 0 && builder.Length < MaxIndexedText)
+        {
+            switch (stack.Pop())
+            {
+                case Multipart alternative when alternative.ContentType.IsMimeType("multipart", "alternative"):
+                    // The alternatives say the same thing; indexing one keeps word counts and phrases honest.
+                    var chosen = alternative.FirstOrDefault(e => e is TextPart { IsPlain: true, IsAttachment: false })
+                        ?? alternative.FirstOrDefault(e => e is TextPart { IsHtml: true, IsAttachment: false })
+                        ?? alternative.LastOrDefault();
+                    if (chosen is not null)
+                    {
+                        stack.Push(chosen);
+                    }
+
+                    break;
+                case Multipart multipart:
+                    for (var i = multipart.Count - 1; i >= 0; i--)
+                    {
+                        stack.Push(multipart[i]);
+                    }
+
+                    break;
+                case MimeMessagePart { Message.Body: { } inner }:
+                    stack.Push(inner);
+                    break;
+                case TextPart { IsAttachment: false } text when text.IsPlain || text.IsHtml:
+                    AppendText(builder, text);
+                    break;
+            }
+        }
+
+        if (builder.Length > MaxIndexedText)
+        {
+            builder.Length = MaxIndexedText;
+        }
+
+        // A surrogate pair cut in half would not encode.
+        if (builder.Length > 0 && char.IsHighSurrogate(builder[^1]))
+        {
+            builder.Length--;
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>
+    /// The text an HTML body shows: character data with entities decoded, without scripts and styles. Tags other
+    /// than inline ones separate words, so table cells and paragraphs do not run together.
+    /// </summary>
+    public static string HtmlToText(string html)
+    {
+        var builder = new StringBuilder(html.Length / 2);
+        using var reader = new StringReader(html);
+        var tokenizer = new HtmlTokenizer(reader);
+        var hidden = 0;
+        while (tokenizer.ReadNextToken(out var token))
+        {
+            switch (token)
+            {
+                case HtmlTagToken tag:
+                    if (tag.Id is HtmlTagId.Script or HtmlTagId.Style)
+                    {
+                        hidden = tag.IsEndTag ? Math.Max(0, hidden - 1) : tag.IsEmptyElement ? hidden : hidden + 1;
+                    }
+
+                    if (!InlineTags.Contains(tag.Id))
+                    {
+                        builder.Append(' ');
+                    }
+
+                    break;
+                case HtmlDataToken data when hidden == 0 && token.Kind == HtmlTokenKind.Data:
+                    builder.Append(data.Data);
+                    break;
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    private static void AppendText(StringBuilder builder, TextPart part)
+    {
+        try
+        {
+            var room = MaxIndexedText - builder.Length;
+            var text = Decode(part, part.IsHtml ? MaxHtmlBytes : room * 4);
+            if (part.IsHtml)
+            {
+                text = HtmlToText(text);
+            }
+
+            if (builder.Length > 0)
+            {
+                builder.Append('\n');
+            }
+
+            builder.Append(text, 0, Math.Min(text.Length, room));
+        }
+#pragma warning disable CA1031 // A body that cannot be decoded is left out of the index; the message is still stored.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
         }
     }
 
@@ -67,6 +209,27 @@ internal static partial class MessageParser
             EndOffset = size,
         },
     };
+
+    /// <summary>Reads a message's header block (as stored, from its first byte) into names and decoded values.</summary>
+    public static List<(string Name, string Value)> ParseHeaders(byte[] block)
+    {
+        var result = new List<(string Name, string Value)>();
+        try
+        {
+            using var stream = new MemoryStream(block, writable: false);
+            foreach (var header in HeaderList.Load(Options, stream))
+            {
+                result.Add((header.Field, header.Value ?? string.Empty));
+            }
+        }
+#pragma warning disable CA1031 // Headers MimeKit cannot read match no header condition.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+
+        return result;
+    }
 
     /// <summary>The subject with reply and forward prefixes and list tags removed, case-folded: what threading compares.</summary>
     public static string NormalizeSubject(string? subject)
@@ -262,15 +425,21 @@ internal static partial class MessageParser
     }
 
     /// <summary>Decodes only the start of a body: a preview needs a few hundred characters, not a 50 MB line.</summary>
-    private static string ReadStart(MimePart part)
+    private static string ReadStart(MimePart part) => Decode(part, PreviewBytes);
+
+    /// <summary>Decodes at most <paramref name="maxBytes"/> bytes of a body (after transfer decoding) into text.</summary>
+    private static string Decode(MimePart part, int maxBytes)
     {
-        if (part.Content is null)
+        if (part.Content is null || maxBytes <= 0)
         {
             return string.Empty;
         }
 
         using var decoded = part.Content.Open();
-        var buffer = new byte[PreviewBytes];
+
+        // The encoded length bounds the decoded one, so a short body does not get a buffer of the full cap.
+        var encoded = part.Content.Stream is { CanSeek: true } raw ? raw.Length : maxBytes;
+        var buffer = new byte[(int)Math.Clamp(encoded + 16, 0, maxBytes)];
         var total = 0;
         int read;
         while (total < buffer.Length && (read = decoded.Read(buffer, total, buffer.Length - total)) > 0)

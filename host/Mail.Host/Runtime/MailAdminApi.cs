@@ -136,7 +136,7 @@ internal static class MailAdminApi
         var result = await MailMaintenance.RunOnceAsync(engine, loggers.CreateLogger<MailMaintenance>(), cancellationToken).ConfigureAwait(false);
         return result is null
             ? AdminAccess.Problem(StatusCodes.Status503ServiceUnavailable, "Maintenance could not finish: a store is unavailable; see the server log.")
-            : Results.Json(new MaintenanceReport(result.BlobsDeleted, result.ChangesPurged));
+            : Results.Json(new MaintenanceReport(result.BlobsDeleted, result.ChangesPurged, result.EmailsIndexed));
     }
 
     /// <summary>Runs a read against the account of a principal the directory knows; 404 for one it does not.</summary>
@@ -183,5 +183,5 @@ internal static class MailAdminApi
 
     internal sealed record MessageReport(uint Uid, ulong EmailId, ulong ModSeq, long Size, DateTimeOffset InternalDate, IReadOnlyList<string> Keywords, string? BlobId, ulong? ThreadId, string? MessageId, string? Subject);
 
-    internal sealed record MaintenanceReport(int BlobsDeleted, int ChangesPurged);
+    internal sealed record MaintenanceReport(int BlobsDeleted, int ChangesPurged, int EmailsIndexed);
 }

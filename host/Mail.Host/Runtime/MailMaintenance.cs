@@ -7,8 +7,9 @@ using Microsoft.Extensions.Logging;
 namespace Mail.Host.Runtime;
 
 /// <summary>
-/// Collects unreferenced blobs and purges the change log: once shortly after start (which also clears what a process
-/// that was killed left behind) and then every <see cref="MailSettings.MaintenanceInterval"/>.
+/// Collects unreferenced blobs, purges the change log and indexes emails a stopped process left unindexed: once
+/// shortly after start (which also clears what a process that was killed left behind) and then every
+/// <see cref="MailSettings.MaintenanceInterval"/>.
 /// </summary>
 internal sealed class MailMaintenance(IServiceProvider services, MailStores stores, HostManifest manifest, ILogger<MailMaintenance> logger) : BackgroundService
 {
@@ -43,9 +44,10 @@ internal sealed class MailMaintenance(IServiceProvider services, MailStores stor
         {
             var result = await engine.CollectGarbageAsync(cancellationToken).ConfigureAwait(false);
             logger.LogInformation(
-                "Mail maintenance removed {Blobs} unreferenced blobs and {Changes} expired change-log entries",
+                "Mail maintenance removed {Blobs} unreferenced blobs and {Changes} expired change-log entries, and indexed {Indexed} emails left unindexed",
                 result.BlobsDeleted,
-                result.ChangesPurged);
+                result.ChangesPurged,
+                result.EmailsIndexed);
             return result;
         }
         catch (Exception ex) when (ex is StoreUnavailableException or MailException)

@@ -143,7 +143,14 @@ internal static class MailServer
             NotificationPollInterval = settings.NotificationPollInterval,
         };
         var lookup = stores.Serves(StoreRoles.Lookup) && stores.IsNative(StoreRoles.Lookup) ? stores.Lookup : null;
-        return new MailEngine(stores.Data, stores.Blob, options, lookup: lookup, logger: services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Engine"));
+        var fullText = stores.Serves(StoreRoles.FullText) ? stores.FullText : null;
+        return new MailEngine(
+            stores.Data,
+            stores.Blob,
+            options,
+            lookup: lookup,
+            logger: services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Engine"),
+            fullText: fullText);
     }
 
     private static void MapHostRoutes(WebApplication app, PluginCatalog catalog)
