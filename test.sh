@@ -18,6 +18,10 @@ trap cleanup EXIT
 
 ./build.sh --output "$work/deploy" --test-plugins "$work/test-plugins"
 scripts/services.sh start "$work"
+set -a
+# shellcheck disable=SC1091
+. "$work/services.env"
+set +a
 
 # The integration tests run the real executable from this deployment, copied per test.
 export MAILHOST_TEST_DEPLOYMENT="$work/deploy" MAILHOST_TEST_PLUGINS="$work/test-plugins"

@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
-# Installs (if missing) and starts, or stops, the servers the test suite talks to, on 127.0.0.1 with data in
-# WORKDIR. The suite needs none yet: the plugin host's tests run the real mailhost executable only. Backends that
-# need PostgreSQL, MariaDB, Redis, OpenLDAP or S3 add their start and stop steps here (see SERVICES.md).
+# Installs (if missing) and starts, or stops, the servers the test suite talks to: PostgreSQL, MariaDB, Redis and an
+# S3 server (s3rver), each on 127.0.0.1 on its own port with its data in WORKDIR. `start` writes WORKDIR/services.env
+# with the MAILHOST_TEST_* variables the tests read; a test whose variable is missing is skipped and says so.
 set -euo pipefail
 
-usage() { echo "Usage: scripts/services.sh start|stop WORKDIR"; }
+usage() {
+  cat <<'USAGE'
+Usage: scripts/services.sh start|stop WORKDIR
+  start  installs missing Debian/npm packages, starts PostgreSQL (5433), MariaDB (3307), Redis (6380) and s3rver
+         (4568) with data under WORKDIR, waits until each answers, and writes WORKDIR/services.env
+  stop   stops whatever start started in WORKDIR
+USAGE
+}
 
 case "${1:-}" in
   start|stop) [ -n "${2:-}" ] || { usage >&2; exit 2; } ;;
@@ -12,4 +19,90 @@ case "${1:-}" in
   *) usage >&2; exit 2 ;;
 esac
 
-echo "services: none needed by the current suite (${1})"
+action=$1
+work=$(mkdir -p "$2" && cd "$2" && pwd)
+svc="$work/services"
+
+PG_PORT=5433 MARIADB_PORT=3307 REDIS_PORT=6380 S3_PORT=4568
+PG_BIN=/usr/lib/postgresql/15/bin
+
+install_missing() {
+  local missing=()
+  [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
+  command -v mariadbd >/dev/null || missing+=(mariadb-server)
+  command -v redis-server >/dev/null || missing+=(redis-server)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "services: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+  if [ ! -x "$svc/s3/node_modules/.bin/s3rver" ]; then
+    mkdir -p "$svc/s3"
+    (cd "$svc/s3" && npm install --silent --no-audit --no-fund s3rver@3.7.1 >/dev/null)
+  fi
+}
+
+wait_for() {  # NAME COMMAND...
+  local name=$1; shift
+  for _ in $(seq 1 100); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  echo "services: $name did not answer" >&2
+  return 1
+}
+
+start_postgres() {
+  mkdir -p "$svc/pg"; chown postgres "$svc/pg"
+  su postgres -c "$PG_BIN/initdb -D $svc/pg/data -A trust -U postgres" >/dev/null
+  su postgres -c "$PG_BIN/pg_ctl -D $svc/pg/data -o '-p $PG_PORT -k $svc/pg -c listen_addresses=127.0.0.1 -c fsync=on' -l $svc/pg/log -w start" >/dev/null
+  su postgres -c "psql -h 127.0.0.1 -p $PG_PORT -U postgres -c 'CREATE DATABASE mailhost_test'" >/dev/null
+  echo "MAILHOST_TEST_POSTGRES='Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=mailhost_test'" >> "$work/services.env"
+}
+
+start_mariadb() {
+  mkdir -p "$svc/mariadb"; chown mysql "$svc/mariadb"
+  mariadb-install-db --user=mysql --datadir="$svc/mariadb/data" >/dev/null 2>&1
+  (mariadbd --user=mysql --datadir="$svc/mariadb/data" --bind-address=127.0.0.1 --port=$MARIADB_PORT \
+      --socket="$svc/mariadb/sock" --pid-file="$svc/mariadb/pid" >"$svc/mariadb/log" 2>&1 &)
+  wait_for MariaDB mariadb-admin --socket="$svc/mariadb/sock" ping
+  mariadb --socket="$svc/mariadb/sock" -e "CREATE DATABASE mailhost_test; CREATE USER 'mailhost'@'127.0.0.1' IDENTIFIED BY 'mailhost-test'; GRANT ALL ON mailhost_test.* TO 'mailhost'@'127.0.0.1';"
+  echo "MAILHOST_TEST_MARIADB='Server=127.0.0.1;Port=$MARIADB_PORT;User ID=mailhost;Password=mailhost-test;Database=mailhost_test'" >> "$work/services.env"
+}
+
+start_redis() {
+  mkdir -p "$svc/redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT --dir "$svc/redis" --save '' --pidfile "$svc/redis/pid" --logfile "$svc/redis/log"
+  wait_for Redis redis-cli -p $REDIS_PORT ping
+  echo "MAILHOST_TEST_REDIS='127.0.0.1:$REDIS_PORT'" >> "$work/services.env"
+}
+
+start_s3() {
+  mkdir -p "$svc/s3/data"
+  (cd "$svc/s3" && nohup node_modules/.bin/s3rver -d "$svc/s3/data" -a 127.0.0.1 -p $S3_PORT >"$svc/s3/log" 2>&1 &)
+  wait_for s3rver bash -c "exec 3<>/dev/tcp/127.0.0.1/$S3_PORT"
+  echo "MAILHOST_TEST_S3='http://127.0.0.1:$S3_PORT'" >> "$work/services.env"
+}
+
+stop_all() {
+  # npm's launcher runs node as a child, so the server is found by its data folder rather than a pid.
+  pkill -f "s3rver -d $svc/s3/data" 2>/dev/null || true
+  if [ -f "$svc/redis/pid" ]; then redis-cli -p $REDIS_PORT shutdown nosave >/dev/null 2>&1 || kill "$(cat "$svc/redis/pid")" 2>/dev/null || true; fi
+  if [ -S "$svc/mariadb/sock" ]; then mariadb-admin --socket="$svc/mariadb/sock" shutdown >/dev/null 2>&1 || true; fi
+  if [ -d "$svc/pg/data" ]; then su postgres -c "$PG_BIN/pg_ctl -D $svc/pg/data -m fast -w stop" >/dev/null 2>&1 || true; fi
+}
+
+if [ "$action" = stop ]; then
+  stop_all
+  echo "services: stopped"
+  exit 0
+fi
+
+: > "$work/services.env"
+install_missing
+start_postgres
+start_mariadb
+start_redis
+start_s3
+echo "services: started PostgreSQL :$PG_PORT, MariaDB :$MARIADB_PORT, Redis :$REDIS_PORT, s3rver :$S3_PORT (settings in $work/services.env)"
