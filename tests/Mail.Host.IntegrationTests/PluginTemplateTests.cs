@@ -50,7 +50,7 @@ public sealed class PluginTemplateTests(DeploymentFixture fixture, ITestOutputHe
         var solution = Path.Combine(work, "Acme.Store");
 
         await StepAsync("dotnet new install (template package)", work, "dotnet", "new", "install", templatePackage, "--debug:custom-hive", hive);
-        await StepAsync("dotnet new mailhost-store -n Acme.Store", work, "dotnet", "new", "mailhost-store", "-n", "Acme.Store", "--package-source", packages, "--debug:custom-hive", hive);
+        await StepAsync("dotnet new mailhost-store -n Acme.Store", work, "dotnet", "new", "mailhost-store", "-n", "Acme.Store", "--package-source", packages, "--no-update-check", "--debug:custom-hive", hive);
         var descriptor = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(solution, "src", "Acme.Store", "plugin.json")))!;
         Assert.Equal(PluginId, descriptor["id"]!.GetValue<string>());
         Assert.Equal("Acme.Store.dll", descriptor["assembly"]!.GetValue<string>());
