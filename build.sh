@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Publishes the host and every plugin (Release) into a deployment folder:
-#   DIR/mailhost, DIR/plugins/<plugin-id>/, DIR/mailhost.json (the default manifest, unless one is already there).
+#   DIR/mailhost, DIR/plugins/<plugin-id>/, DIR/mailhost.json (the default manifest, unless one is already there),
+#   and DIR/packages/: the contracts, the conformance kit and the plugin templates as NuGet packages.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -69,6 +70,15 @@ for project in plugins/*/; do
   [ -f "${project}plugin.json" ] || continue
   publish_plugin "${project%/}" "$out/plugins"
 done
+
+# What a third party builds a plugin with (docs/plugin-guide.md): the contracts and the conformance kit as versioned
+# packages, and the dotnet new templates that reference them.
+rm -rf "$out/packages"
+mkdir -p "$out/packages"
+dotnet pack abstractions/Mail.Host.Abstractions -c Release --no-build --nologo -v quiet -o "$out/packages"
+dotnet pack abstractions/Mail.Host.Conformance -c Release --no-build --nologo -v quiet -o "$out/packages"
+dotnet pack plugin-template -c Release --nologo -v quiet -clp:ErrorsOnly -o "$out/packages"
+echo "  packages -> $out/packages"
 
 if [ ! -f "$out/mailhost.json" ]; then
   cp dist/mailhost.json "$out/mailhost.json"
