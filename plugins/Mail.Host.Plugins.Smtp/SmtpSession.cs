@@ -31,7 +31,6 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
     private string? ret;
     private string? envelopeId;
     private MessageSpool? chunks;
-    private bool chunkFailed;
 
     private bool Lmtp => listener.Mode == SmtpMode.Lmtp;
 
@@ -752,7 +751,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
             {
                 var result = await connection.ReadAsync().ConfigureAwait(false);
                 var take = result.Buffer.Slice(0, Math.Min(remaining, result.Buffer.Length));
-                if (refusal is null && !chunkFailed)
+                if (refusal is null)
                 {
                     foreach (var segment in take)
                     {
@@ -959,6 +958,5 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         recipients.Clear();
         chunks?.Dispose();
         chunks = null;
-        chunkFailed = false;
     }
 }

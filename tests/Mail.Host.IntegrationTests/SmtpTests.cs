@@ -368,6 +368,47 @@ public sealed class SmtpTests(DeploymentFixture fixture, ITestOutputHelper outpu
         Assert.Equal("kept", (await SingleMessageAsync(mail, "alice")).Subject);
     }
 
+    [Fact]
+    public async Task Smtp_refuses_connections_over_the_limit_and_keeps_serving()
+    {
+        deployment.EditManifest(m => m["Listeners"]!["smtp"]!["MaxConnectionsPerIp"] = 200);
+        await StartAsync();
+        var wires = new List<SmtpWire>();
+        try
+        {
+            var opened = await Task.WhenAll(Enumerable.Range(0, 250).Select(_ => SmtpWire.ConnectAsync(SmtpPort)));
+            wires.AddRange(opened);
+            var greetings = await Task.WhenAll(wires.Select(w => w.ReplyAsync()));
+            Assert.Equal(200, greetings.Count(g => g.StartsWith("220 ", StringComparison.Ordinal)));
+            Assert.Equal(50, greetings.Count(g => g.StartsWith("421 4.7.0", StringComparison.Ordinal)));
+            var served = wires.Where((_, i) => greetings[i].StartsWith("220 ", StringComparison.Ordinal)).ToList();
+            var noops = await Task.WhenAll(served.Select(w => w.CommandAsync("NOOP")));
+            Assert.All(noops, n => Assert.StartsWith("250", n));
+        }
+        finally
+        {
+            foreach (var wire in wires)
+            {
+                wire.Dispose();
+            }
+        }
+
+        // Closed sessions free their slots.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            using var again = await SmtpWire.ConnectAsync(SmtpPort);
+            var greeting = await again.ReplyAsync();
+            if (greeting.StartsWith("220 ", StringComparison.Ordinal) || DateTime.UtcNow > deadline)
+            {
+                Assert.StartsWith("220 ", greeting);
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
     private async Task<(ServerProcess Server, MailClient Mail)> StartAsync()
     {
         var server = await deployment.StartServerAsync(Environment);
