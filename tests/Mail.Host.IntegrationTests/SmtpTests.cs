@@ -369,6 +369,33 @@ public sealed class SmtpTests(DeploymentFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Lmtp_answers_once_per_recipient_after_the_data()
+    {
+        deployment.EditManifest(m => m["Listeners"]!["lmtp"] = new JsonObject
+        {
+            ["Protocol"] = "lmtp",
+            ["Bind"] = new JsonArray("127.0.0.1:2424"),
+            ["Tls"] = "None",
+        });
+        var (_, mail) = await StartAsync();
+        using var wire = await SmtpWire.ConnectAsync(deployment.ListenerPorts["lmtp"]);
+        Assert.StartsWith("220 ", await wire.ReplyAsync());
+        Assert.StartsWith("500", await wire.CommandAsync("EHLO client.test"));
+        Assert.Contains("CHUNKING", await wire.CommandAsync("LHLO client.test"));
+        await wire.CommandAsync("MAIL FROM:<a@elsewhere.test>");
+        Assert.StartsWith("250", await wire.CommandAsync("RCPT TO:<alice@example.org>"));
+        Assert.StartsWith("550 5.1.1", await wire.CommandAsync("RCPT TO:<nobody@example.org>"));
+        Assert.StartsWith("550", await wire.CommandAsync("RCPT TO:<x@elsewhere.test>"));
+        Assert.StartsWith("250", await wire.CommandAsync("RCPT TO:<bob@example.org>"));
+        Assert.StartsWith("354", await wire.CommandAsync("DATA"));
+        await wire.SendAsync("Subject: over LMTP\r\n\r\nhello\r\n.\r\n");
+        Assert.StartsWith("250 2.1.5 <alice@example.org>", await wire.ReplyAsync());
+        Assert.StartsWith("250 2.1.5 <bob@example.org>", await wire.ReplyAsync());
+        Assert.Equal("over LMTP", (await SingleMessageAsync(mail, "alice")).Subject);
+        Assert.Equal("over LMTP", (await SingleMessageAsync(mail, "bob")).Subject);
+    }
+
+    [Fact]
     public async Task Smtp_refuses_connections_over_the_limit_and_keeps_serving()
     {
         deployment.EditManifest(m => m["Listeners"]!["smtp"]!["MaxConnectionsPerIp"] = 200);
