@@ -217,6 +217,23 @@ public sealed class SmtpTests(DeploymentFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Smtp_accepts_parallel_sessions_from_smtp_source()
+    {
+        var (_, mail) = await StartAsync();
+        var tool = File.Exists("/usr/sbin/smtp-source") ? "/usr/sbin/smtp-source" : "/usr/bin/smtp-source";
+        if (!File.Exists(tool))
+        {
+            Assert.True(System.Environment.GetEnvironmentVariable("MAILHOST_TEST_REQUIRE_TOOLS") != "1", "smtp-source is not installed; scripts/services.sh start should have installed postfix");
+            output.WriteLine("SKIPPED: smtp-source is not installed (apt-get install postfix, or run ./test.sh)");
+            return;
+        }
+
+        var run = await RunAsync(tool, "-s", "4", "-m", "40", "-l", "5000", "-f", "source@elsewhere.test", "-t", "alice@example.org", $"127.0.0.1:{SmtpPort}");
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.Equal(40, (await mail.MessagesAsync("alice")).Count);
+    }
+
+    [Fact]
     public async Task Smtp_answers_bad_input_with_the_right_codes_and_keeps_the_session()
     {
         await StartAsync();
