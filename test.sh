@@ -25,6 +25,8 @@ set +a
 
 # The integration tests run the real executable from this deployment, copied per test.
 export MAILHOST_TEST_DEPLOYMENT="$work/deploy" MAILHOST_TEST_PLUGINS="$work/test-plugins"
+# The SMTP client tools (swaks) were installed by scripts/services.sh: a test that finds one missing fails here.
+export MAILHOST_TEST_REQUIRE_TOOLS=1
 
 set +e
 dotnet test Mail.Host.sln -c Release --no-build --nologo "$@" 2>&1 | tee "$work/test.log"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (if missing) and starts, or stops, the servers the test suite talks to: PostgreSQL, MariaDB, Redis and an
-# S3 server (s3rver), each on 127.0.0.1 on its own port with its data in WORKDIR. `start` writes WORKDIR/services.env
+# S3 server (s3rver), each on 127.0.0.1 on its own port with its data in WORKDIR; and installs the SMTP test clients
+# swaks and smtp-source. `start` writes WORKDIR/services.env
 # with the MAILHOST_TEST_* variables the tests read; a test whose variable is missing is skipped and says so.
 set -euo pipefail
 
@@ -31,11 +32,19 @@ install_missing() {
   [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
   command -v mariadbd >/dev/null || missing+=(mariadb-server)
   command -v redis-server >/dev/null || missing+=(redis-server)
+  # The SMTP tests' clients: swaks, and smtp-source from the postfix package (which is installed, not run).
+  command -v swaks >/dev/null 2>&1 || missing+=(swaks)
+  command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
   if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+      echo "services: missing ${missing[*]}; install them (Debian: apt-get install ${missing[*]})" >&2
+      return 1
+    fi
     echo "services: installing ${missing[*]}"
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq "${missing[@]}" >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
+    apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}" >/dev/null
   fi
   if [ ! -x "$svc/s3/node_modules/.bin/s3rver" ]; then
     mkdir -p "$svc/s3"

@@ -13,6 +13,7 @@ public sealed class TestDeployment : IDisposable
 {
     private readonly DeploymentFixture fixture;
     private readonly List<ServerProcess> servers = [];
+    private readonly Dictionary<string, int> listenerPorts = [];
 
     /// <summary>
     /// A manifest for the plugin host's own tests: the in-memory and filesystem plugins and a static directory, so the
@@ -53,6 +54,12 @@ public sealed class TestDeployment : IDisposable
     public string PluginsFolder => Path.Combine(Folder, "plugins");
 
     public int HttpPort { get; }
+
+    /// <summary>
+    /// The port each listener of the manifest is moved to when the server starts (a free one per listener, so that
+    /// tests and other test runs on the machine never compete for the manifest's fixed ports).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> ListenerPorts => listenerPorts;
 
     public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
 
@@ -240,8 +247,35 @@ public sealed class TestDeployment : IDisposable
         }
 
         start.Environment["MAILHOST__Http__Urls__0"] = HttpUrl;
+        if (withManifest && File.Exists(ManifestPath))
+        {
+            foreach (var name in ListenerNames())
+            {
+                if (!listenerPorts.TryGetValue(name, out var port))
+                {
+                    listenerPorts[name] = port = FreePort();
+                }
+
+                start.Environment[$"MAILHOST__Listeners__{name}__Bind__0"] = $"127.0.0.1:{port}";
+            }
+        }
         start.Environment["DOTNET_NOLOGO"] = "1";
         return start;
+    }
+
+    private IEnumerable<string> ListenerNames()
+    {
+        JsonNode? manifest;
+        try
+        {
+            manifest = JsonNode.Parse(File.ReadAllText(ManifestPath), documentOptions: new() { CommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [];
+        }
+
+        return manifest?["Listeners"] is JsonObject listeners ? [.. listeners.Select(l => l.Key)] : [];
     }
 
     private static int FreePort()
