@@ -85,7 +85,10 @@ internal static class Program
 
         var config = ManualConfig.Create(DefaultConfig.Instance)
             .AddColumn(StatisticColumn.OperationsPerSecond)
-            .WithOption(ConfigOptions.DisableLogFile, false);
+
+            // The generated project rebuilds the engine and three plugins; on a small, busy machine that takes more
+            // than the default two minutes.
+            .WithBuildTimeout(TimeSpan.FromMinutes(10));
         if (quick)
         {
             config = config.AddJob(Job.ShortRun.WithId("Quick"));
