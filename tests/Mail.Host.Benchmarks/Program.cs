@@ -17,8 +17,9 @@ internal static class Program
           dotnet run -c Release --project tests/Mail.Host.Benchmarks -- [options] [BenchmarkDotNet options]
 
         Options:
-          --quick            a short job (1 launch, 3 warm-up and 3 measured iterations): the whole set in
-                             about 15 minutes instead of an hour or more; BenchmarkDotNet's --job short is the same
+          --quick            a short job (1 launch, 3 warm-up and 3 measured iterations), the same as
+                             BenchmarkDotNet's --job short: the whole set in about half an hour on 2 cores
+                             once the datasets are loaded (the first run loads them: about 15 minutes more)
           --messages N       messages in the full-text dataset (default 10000)
           --describe         print what the generated mail looks like and what each query matches, then exit
           -h, --help         this text, then BenchmarkDotNet's options
