@@ -59,7 +59,10 @@ public sealed class MailDeliveryTests(DeploymentFixture fixture) : IDisposable
     {
         deployment.EditManifest(m => m["Mail"] = new JsonObject { ["PendingReferenceTimeoutSeconds"] = 1 });
         var server = await deployment.StartServerAsync(Environment);
-        var mail = new MailClient(server.Http, AdminPassword);
+
+        // A loaded machine makes deliveries slow; a writer must not give up on one the server is still completing.
+        using var patient = new HttpClient { BaseAddress = server.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        var mail = new MailClient(patient, AdminPassword);
         await mail.AddDomainAsync("example.org");
         await mail.AddAccountAsync("alice", "alice@example.org");
         await mail.AddAccountAsync("bob", "bob@example.org");
@@ -103,7 +106,8 @@ public sealed class MailDeliveryTests(DeploymentFixture fixture) : IDisposable
         Assert.True(acknowledged.Count >= 30, $"Only {acknowledged.Count} deliveries were acknowledged before the kill.");
 
         server = await deployment.StartServerAsync(Environment);
-        mail = new MailClient(server.Http, AdminPassword);
+        using var reader = new HttpClient { BaseAddress = server.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+        mail = new MailClient(reader, AdminPassword);
         var referenced = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (principal, expected) in new[] { ("alice", acknowledged), ("bob", new ConcurrentDictionary<string, (byte[], bool)>(acknowledged.Where(a => a.Value.ToBob))) })
         {

@@ -15,6 +15,19 @@ public static class AdminAccess
     /// <summary>The role a principal needs for the admin API.</summary>
     public const string AdminRole = "admin";
 
+    /// <summary>
+    /// How long a verified admin login is remembered. Password hashes are deliberately slow (Argon2id takes about half
+    /// a second here), and scripts send many requests; a password change or a lost admin role takes effect on the
+    /// admin API at most this long after it is made.
+    /// </summary>
+    public static readonly TimeSpan VerifiedLoginLifetime = TimeSpan.FromSeconds(30);
+
+    private const int MaxRemembered = 1024;
+
+    // Keys are an HMAC of the credentials under a key made at start, so the table never holds a password.
+    private static readonly byte[] ProcessKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> Verified = new(StringComparer.Ordinal);
+
     /// <summary>The challenge sent with 401.</summary>
     public const string Challenge = "Basic realm=\"mailhost\"";
 
@@ -43,6 +56,12 @@ public static class AdminAccess
             return Unauthorized(http, "The admin API needs HTTP Basic credentials of an account with the admin role.");
         }
 
+        var cacheKey = CacheKey(username, password);
+        if (Verified.TryGetValue(cacheKey, out var until) && until > Environment.TickCount64)
+        {
+            return await next(context).ConfigureAwait(false);
+        }
+
         AuthenticationResult result;
         try
         {
@@ -56,7 +75,7 @@ public static class AdminAccess
         return result switch
         {
             { Status: AuthenticationStatus.Success, Principal: { } principal } when principal.Roles.Contains(AdminRole, StringComparer.OrdinalIgnoreCase)
-                => await next(context).ConfigureAwait(false),
+                => await RememberAndContinueAsync(cacheKey, context, next).ConfigureAwait(false),
             { Status: AuthenticationStatus.Success, Principal: { } principal }
                 => Problem(StatusCodes.Status403Forbidden, $"'{principal.Name}' does not have the admin role, which the admin API requires."),
             { Status: AuthenticationStatus.Disabled, Principal: { } principal }
@@ -82,6 +101,20 @@ public static class AdminAccess
         StatusCodes.Status503ServiceUnavailable => "Service unavailable",
         _ => "Error",
     };
+
+    private static string CacheKey(string username, string password)
+        => Convert.ToHexString(System.Security.Cryptography.HMACSHA256.HashData(ProcessKey, Encoding.UTF8.GetBytes(username + "\0" + password)));
+
+    private static async ValueTask<object?> RememberAndContinueAsync(string cacheKey, EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (Verified.Count >= MaxRemembered)
+        {
+            Verified.Clear();
+        }
+
+        Verified[cacheKey] = Environment.TickCount64 + (long)VerifiedLoginLifetime.TotalMilliseconds;
+        return await next(context).ConfigureAwait(false);
+    }
 
     private static IResult Unauthorized(HttpContext http, string detail)
     {
