@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mail.Host.Plugins.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace Mail.Host.Plugins.Redis;
@@ -42,27 +43,7 @@ internal sealed record RedisSettings
             problems.Add($"{prefix}:Endpoints is missing: name the Redis server(s), e.g. [\"127.0.0.1:6379\"].");
         }
 
-        string? password = section["Password"];
-        if (section["PasswordFile"] is { Length: > 0 } file)
-        {
-            var path = resolvePath(file);
-            try
-            {
-                password = File.ReadAllText(path).TrimEnd('\r', '\n');
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                problems.Add($"{prefix}:PasswordFile '{path}' cannot be read: {ex.Message}");
-            }
-        }
-        else if (section["PasswordVariable"] is { Length: > 0 } variable)
-        {
-            password = Environment.GetEnvironmentVariable(variable);
-            if (password is null)
-            {
-                problems.Add($"{prefix}:PasswordVariable names the environment variable {variable}, which is not set.");
-            }
-        }
+        var password = SecretSetting.Read(section, "Password", prefix, problems, resolvePath);
 
         var database = 0;
         if (section["Database"] is { } db && (!int.TryParse(db, NumberStyles.None, CultureInfo.InvariantCulture, out database) || database > 15))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mail.Host.Plugins.Settings;
 using Microsoft.Extensions.Configuration;
 
 namespace Mail.Host.Plugins.S3;
@@ -55,27 +56,7 @@ internal sealed record S3Settings
             problems.Add($"{prefix}:Bucket '{bucket}' is not a valid bucket name (3 to 63 lower-case letters, digits, dots and hyphens).");
         }
 
-        var secret = section["SecretKey"];
-        if (section["SecretKeyFile"] is { Length: > 0 } file)
-        {
-            var path = resolvePath(file);
-            try
-            {
-                secret = File.ReadAllText(path).TrimEnd('\r', '\n');
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                problems.Add($"{prefix}:SecretKeyFile '{path}' cannot be read: {ex.Message}");
-            }
-        }
-        else if (section["SecretKeyVariable"] is { Length: > 0 } variable)
-        {
-            secret = Environment.GetEnvironmentVariable(variable);
-            if (secret is null)
-            {
-                problems.Add($"{prefix}:SecretKeyVariable names the environment variable {variable}, which is not set.");
-            }
-        }
+        var secret = SecretSetting.Read(section, "SecretKey", prefix, problems, resolvePath);
 
         var createBucket = true;
         if (section["CreateBucket"] is { } create && !bool.TryParse(create, out createBucket))
