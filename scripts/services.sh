@@ -8,8 +8,8 @@ set -euo pipefail
 usage() {
   cat <<'USAGE'
 Usage: scripts/services.sh start|stop WORKDIR
-  start  installs missing Debian/npm packages, starts PostgreSQL (5433), MariaDB (3307), Redis (6380) and s3rver
-         (4568) with data under WORKDIR, waits until each answers, and writes WORKDIR/services.env
+  start  installs missing Debian/npm packages, starts PostgreSQL, MariaDB, Redis and s3rver on free loopback ports
+         with data under WORKDIR, waits until each answers, and writes WORKDIR/services.env
   stop   stops whatever start started in WORKDIR
 USAGE
 }
@@ -23,8 +23,19 @@ esac
 action=$1
 work=$(mkdir -p "$2" && cd "$2" && pwd)
 svc="$work/services"
+# The database servers run as their own users, which must be able to reach their folders (mktemp makes 0700).
+mkdir -p "$svc"
+chmod o+x "$work"
+chmod 755 "$svc"
 
-PG_PORT=5433 MARIADB_PORT=3307 REDIS_PORT=6380 S3_PORT=4568
+# Free ports are chosen at start and kept in WORKDIR/services/ports, so a run never collides with servers already
+# running on this machine (another run's, or a developer's own).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+if [ "$action" = start ]; then
+  printf 'PG_PORT=%s\nMARIADB_PORT=%s\nREDIS_PORT=%s\nS3_PORT=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" > "$svc/ports"
+fi
+# shellcheck disable=SC1091
+[ -f "$svc/ports" ] && . "$svc/ports"
 PG_BIN=/usr/lib/postgresql/15/bin
 
 install_missing() {
@@ -65,7 +76,7 @@ wait_for() {  # NAME COMMAND...
 start_postgres() {
   mkdir -p "$svc/pg"; chown postgres "$svc/pg"
   su postgres -c "$PG_BIN/initdb -D $svc/pg/data -A trust -U postgres" >/dev/null
-  su postgres -c "$PG_BIN/pg_ctl -D $svc/pg/data -o '-p $PG_PORT -k $svc/pg -c listen_addresses=127.0.0.1 -c fsync=on' -l $svc/pg/log -w start" >/dev/null
+  su postgres -c "$PG_BIN/pg_ctl -D $svc/pg/data -o '-p $PG_PORT -k $svc/pg -c listen_addresses=127.0.0.1 -c fsync=on' -l $svc/pg/log -w start" </dev/null >/dev/null 2>>"$svc/pg/log"
   su postgres -c "psql -h 127.0.0.1 -p $PG_PORT -U postgres -c 'CREATE DATABASE mailhost_test'" >/dev/null
   echo "MAILHOST_TEST_POSTGRES='Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=mailhost_test'" >> "$work/services.env"
 }
@@ -74,7 +85,7 @@ start_mariadb() {
   mkdir -p "$svc/mariadb"; chown mysql "$svc/mariadb"
   mariadb-install-db --user=mysql --datadir="$svc/mariadb/data" >/dev/null 2>&1
   (mariadbd --user=mysql --datadir="$svc/mariadb/data" --bind-address=127.0.0.1 --port=$MARIADB_PORT \
-      --socket="$svc/mariadb/sock" --pid-file="$svc/mariadb/pid" >"$svc/mariadb/log" 2>&1 &)
+      --socket="$svc/mariadb/sock" --pid-file="$svc/mariadb/pid" </dev/null >"$svc/mariadb/log" 2>&1 &)
   wait_for MariaDB mariadb-admin --socket="$svc/mariadb/sock" ping
   mariadb --socket="$svc/mariadb/sock" -e "CREATE DATABASE mailhost_test; CREATE USER 'mailhost'@'127.0.0.1' IDENTIFIED BY 'mailhost-test'; GRANT ALL ON mailhost_test.* TO 'mailhost'@'127.0.0.1';"
   echo "MAILHOST_TEST_MARIADB='Server=127.0.0.1;Port=$MARIADB_PORT;User ID=mailhost;Password=mailhost-test;Database=mailhost_test'" >> "$work/services.env"
@@ -82,14 +93,14 @@ start_mariadb() {
 
 start_redis() {
   mkdir -p "$svc/redis"
-  redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT --dir "$svc/redis" --save '' --pidfile "$svc/redis/pid" --logfile "$svc/redis/log"
+  redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT --dir "$svc/redis" --save '' --pidfile "$svc/redis/pid" --logfile "$svc/redis/log" </dev/null >/dev/null 2>&1
   wait_for Redis redis-cli -p $REDIS_PORT ping
   echo "MAILHOST_TEST_REDIS='127.0.0.1:$REDIS_PORT'" >> "$work/services.env"
 }
 
 start_s3() {
   mkdir -p "$svc/s3/data"
-  (cd "$svc/s3" && nohup node_modules/.bin/s3rver -d "$svc/s3/data" -a 127.0.0.1 -p $S3_PORT >"$svc/s3/log" 2>&1 &)
+  (cd "$svc/s3" && nohup node_modules/.bin/s3rver -d "$svc/s3/data" -a 127.0.0.1 -p $S3_PORT </dev/null >"$svc/s3/log" 2>&1 &)
   wait_for s3rver bash -c "exec 3<>/dev/tcp/127.0.0.1/$S3_PORT"
   echo "MAILHOST_TEST_S3='http://127.0.0.1:$S3_PORT'" >> "$work/services.env"
 }
