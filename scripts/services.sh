@@ -76,7 +76,8 @@ wait_for() {  # NAME COMMAND...
 start_postgres() {
   mkdir -p "$svc/pg"; chown postgres "$svc/pg"
   su postgres -c "$PG_BIN/initdb -D $svc/pg/data -A trust -U postgres" >/dev/null
-  su postgres -c "$PG_BIN/pg_ctl -D $svc/pg/data -o '-p $PG_PORT -k $svc/pg -c listen_addresses=127.0.0.1 -c fsync=on' -l $svc/pg/log -w start" </dev/null >/dev/null 2>>"$svc/pg/log"
+  su postgres -c "$PG_BIN/pg_ctl -D $svc/pg/data -o '-p $PG_PORT -k $svc/pg -c listen_addresses=127.0.0.1 -c fsync=on' -l $svc/pg/log -w start" </dev/null >/dev/null 2>&1 \
+    || { echo "services: PostgreSQL did not start:" >&2; cat "$svc/pg/log" >&2; return 1; }
   su postgres -c "psql -h 127.0.0.1 -p $PG_PORT -U postgres -c 'CREATE DATABASE mailhost_test'" >/dev/null
   echo "MAILHOST_TEST_POSTGRES='Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=mailhost_test'" >> "$work/services.env"
 }
