@@ -2,7 +2,7 @@ using Mail.Host.Plugins.MySql;
 using Mail.Host.Storage;
 using MySqlConnector;
 
-namespace Mail.Host.Plugins.Tests;
+namespace Mail.Host.Tests.Services;
 
 /// <summary>A table prefix of its own, for one test, in the MariaDB database named by <c>MAILHOST_TEST_MARIADB</c>.</summary>
 internal sealed class MySqlTestDatabase : SqlTestDatabase

@@ -2,7 +2,7 @@ using Mail.Host.Plugins.PostgreSql;
 using Mail.Host.Storage;
 using Npgsql;
 
-namespace Mail.Host.Plugins.Tests;
+namespace Mail.Host.Tests.Services;
 
 /// <summary>A schema of its own, for one test, on the PostgreSQL server named by <c>MAILHOST_TEST_POSTGRES</c>.</summary>
 internal sealed class PostgreSqlTestDatabase : SqlTestDatabase

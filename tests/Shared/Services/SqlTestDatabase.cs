@@ -2,7 +2,7 @@ using Mail.Host.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Mail.Host.Plugins.Tests;
+namespace Mail.Host.Tests.Services;
 
 /// <summary>
 /// A place of its own in a test server's database for one test: a new schema (PostgreSQL) or table prefix
