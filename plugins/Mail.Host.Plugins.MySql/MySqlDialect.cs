@@ -43,6 +43,8 @@ internal sealed class MySqlDialect : SqlDialect
         database = builder.Database;
         description = $"'{builder.Database}' on {builder.Server}:{builder.Port.ToString(CultureInfo.InvariantCulture)}";
         DataTable = Table("kv");
+        BlobTable = Table("blob");
+        InsertChunkSql = $"INSERT INTO {BlobTable} (h, n, data) VALUES (@h, @n, @data) ON DUPLICATE KEY UPDATE h = h";
         SetSql = $"INSERT INTO {DataTable} (s, k, v) VALUES (@s, @k, @v) ON DUPLICATE KEY UPDATE v = VALUES(v)";
         IncrementSql = $"INSERT INTO {DataTable} (s, k, v) VALUES (@s, @k, @v) ON DUPLICATE KEY UPDATE v = REVERSE(UNHEX(LPAD(HEX({Decode} + @d), 16, '0')))";
         IncrementReturningSql = [IncrementSql, GetSql];
@@ -53,6 +55,12 @@ internal sealed class MySqlDialect : SqlDialect
 
     /// <inheritdoc />
     public override string DataTable { get; }
+
+    /// <inheritdoc />
+    public override string BlobTable { get; }
+
+    /// <inheritdoc />
+    public override string InsertChunkSql { get; }
 
     /// <inheritdoc />
     public override IsolationLevel AssertingIsolation => IsolationLevel.RepeatableRead;
@@ -94,6 +102,7 @@ internal sealed class MySqlDialect : SqlDialect
             var versionTable = Table("schema");
             await SqlCommands.ExecuteAsync(connection, null, $"CREATE TABLE IF NOT EXISTS {versionTable} (version BIGINT NOT NULL) ENGINE = InnoDB", cancellationToken).ConfigureAwait(false);
             await SqlCommands.ExecuteAsync(connection, null, $"CREATE TABLE IF NOT EXISTS {DataTable} (s VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin NOT NULL, k VARBINARY(1024) NOT NULL, v LONGBLOB NOT NULL, PRIMARY KEY (s, k)) ENGINE = InnoDB ROW_FORMAT = DYNAMIC", cancellationToken).ConfigureAwait(false);
+            await SqlCommands.ExecuteAsync(connection, null, $"CREATE TABLE IF NOT EXISTS {BlobTable} (h BINARY(32) NOT NULL, n INT NOT NULL, data LONGBLOB NOT NULL, PRIMARY KEY (h, n)) ENGINE = InnoDB ROW_FORMAT = DYNAMIC", cancellationToken).ConfigureAwait(false);
             return await SchemaVersion.ReadOrRecordAsync(connection, null, versionTable, version, cancellationToken).ConfigureAwait(false);
         }
         finally

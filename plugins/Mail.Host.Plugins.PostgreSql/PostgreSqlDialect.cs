@@ -40,6 +40,8 @@ internal sealed class PostgreSqlDialect : SqlDialect
         var encode = "set_byte(set_byte(set_byte(set_byte(set_byte(set_byte(set_byte(set_byte('\\x0000000000000000'::bytea, 0, (n & 255)::int4), 1, ((n >> 8) & 255)::int4), 2, ((n >> 16) & 255)::int4), 3, ((n >> 24) & 255)::int4), 4, ((n >> 32) & 255)::int4), 5, ((n >> 40) & 255)::int4), 6, ((n >> 48) & 255)::int4), 7, ((n >> 56) & 255)::int4)";
         IncrementSql = $"INSERT INTO {DataTable} AS cur (s, k, v) VALUES (@s, @k, @v) ON CONFLICT (s, k) DO UPDATE SET v = (SELECT {encode} FROM (SELECT {Decode} + @d AS n) AS t)";
         IncrementReturningSql = [IncrementSql + " RETURNING cur.v"];
+        BlobTable = Table("blob");
+        InsertChunkSql = $"INSERT INTO {BlobTable} (h, n, data) VALUES (@h, @n, @data) ON CONFLICT (h, n) DO NOTHING";
         SetSql = $"INSERT INTO {DataTable} (s, k, v) VALUES (@s, @k, @v) ON CONFLICT (s, k) DO UPDATE SET v = EXCLUDED.v";
     }
 
@@ -48,6 +50,12 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     /// <inheritdoc />
     public override string DataTable { get; }
+
+    /// <inheritdoc />
+    public override string BlobTable { get; }
+
+    /// <inheritdoc />
+    public override string InsertChunkSql { get; }
 
     /// <inheritdoc />
     public override IsolationLevel AssertingIsolation => IsolationLevel.Serializable;
@@ -82,6 +90,7 @@ internal sealed class PostgreSqlDialect : SqlDialect
         var versionTable = Table("schema");
         await SqlCommands.ExecuteAsync(connection, transaction, $"CREATE TABLE IF NOT EXISTS {versionTable} (version int8 NOT NULL)", cancellationToken).ConfigureAwait(false);
         await SqlCommands.ExecuteAsync(connection, transaction, $"CREATE TABLE IF NOT EXISTS {DataTable} (s text COLLATE \"C\" NOT NULL, k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY (s, k))", cancellationToken).ConfigureAwait(false);
+        await SqlCommands.ExecuteAsync(connection, transaction, $"CREATE TABLE IF NOT EXISTS {BlobTable} (h bytea NOT NULL, n int4 NOT NULL, data bytea NOT NULL, PRIMARY KEY (h, n))", cancellationToken).ConfigureAwait(false);
         var found = await SchemaVersion.ReadOrRecordAsync(connection, transaction, versionTable, version, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return found;

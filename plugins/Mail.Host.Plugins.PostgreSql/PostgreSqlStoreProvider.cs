@@ -20,7 +20,7 @@ public sealed class PostgreSqlStoreProvider : IStoreProvider
     public string Type => StoreType;
 
     /// <inheritdoc />
-    public StoreRoles Roles => StoreRoles.Data;
+    public StoreRoles Roles => StoreRoles.Data | StoreRoles.Blob;
 
     /// <inheritdoc />
     public IEnumerable<string> Validate(StoreContext context)

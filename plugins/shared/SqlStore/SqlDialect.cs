@@ -15,6 +15,12 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>The table holding every subspace's keys and values.</summary>
     public abstract string DataTable { get; }
 
+    /// <summary>The table holding blobs in chunks: hash <c>h</c>, chunk number <c>n</c>, bytes <c>data</c>.</summary>
+    public abstract string BlobTable { get; }
+
+    /// <summary>Writes one chunk of a blob unless it is already there: parameters <c>@h</c>, <c>@n</c>, <c>@data</c>.</summary>
+    public abstract string InsertChunkSql { get; }
+
     /// <summary>The isolation level of a batch that carries assertions.</summary>
     public abstract IsolationLevel AssertingIsolation { get; }
 

@@ -2,11 +2,12 @@ using Mail.Host.Storage;
 
 namespace Mail.Host.Plugins.SqlStore;
 
-/// <summary>An open SQL store: the data role and parameterized SQL on one pooled database.</summary>
+/// <summary>An open SQL store: the data and blob roles and parameterized SQL on one pooled database.</summary>
 /// <param name="data">The data role.</param>
+/// <param name="blob">The blob role.</param>
 /// <param name="sql">Parameterized SQL.</param>
 /// <param name="close">Closes the connection pool.</param>
-internal sealed class SqlStoreInstance(SqlDataStore data, SqlQueryStore sql, Func<ValueTask> close) : IStoreInstance
+internal sealed class SqlStoreInstance(SqlDataStore data, SqlBlobStore blob, SqlQueryStore sql, Func<ValueTask> close) : IStoreInstance
 {
     private int disposed;
 
@@ -14,7 +15,7 @@ internal sealed class SqlStoreInstance(SqlDataStore data, SqlQueryStore sql, Fun
     public IDataStore? Data => data;
 
     /// <inheritdoc />
-    public IBlobStore? Blob => null;
+    public IBlobStore? Blob => blob;
 
     /// <inheritdoc />
     public IFullTextStore? FullText => null;

@@ -38,6 +38,6 @@ internal static class SqlStoreOpener
             throw new InvalidOperationException($"The {dialect.Name} server {dialect.Describe} accepts statements too small for values of {DataStoreLimits.MinimumMaxValueSize} bytes; raise its max_allowed_packet to at least {4 * DataStoreLimits.MinimumMaxValueSize}.");
         }
 
-        return new SqlStoreInstance(new SqlDataStore(executor, maxValueSize), new SqlQueryStore(executor), dialect.DisposeAsync);
+        return new SqlStoreInstance(new SqlDataStore(executor, maxValueSize), new SqlBlobStore(executor), new SqlQueryStore(executor), dialect.DisposeAsync);
     }
 }
