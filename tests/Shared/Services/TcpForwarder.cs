@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Mail.Host.Plugins.Tests;
+namespace Mail.Host.Tests.Services;
 
 /// <summary>
 /// A TCP relay on a loopback port in front of a test server, standing for the network path to it: stopping the
