@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Net.Sockets;
@@ -9,10 +8,10 @@ namespace Mail.Host.Plugins.MySql;
 
 /// <summary>
 /// MySQL and MariaDB (InnoDB): keys in a <c>VARBINARY(1024)</c> column, which compares byte by byte as unsigned,
-/// values in <c>LONGBLOB</c>. Batches with assertions run REPEATABLE READ and read the asserted keys with
-/// <c>SELECT ... FOR UPDATE</c>: a present key is locked, an absent one has its gap locked, so no other batch can
-/// change either until the commit; two batches that both locked a gap and then write into it deadlock, and the
-/// one the server rolls back is retried and then finds its assertion false.
+/// values in <c>LONGBLOB</c>. Batches run READ COMMITTED (no gap locks, so batches writing neighbouring keys do
+/// not block each other); an asserted key is locked (its row with <c>SELECT ... FOR UPDATE</c>, or, when absent, by
+/// inserting it uncommitted, which makes every other writer of that key wait), so two batches asserting on one key
+/// take turns and the second sees what the first committed.
 /// </summary>
 internal sealed class MySqlDialect : SqlDialect
 {
@@ -63,10 +62,38 @@ internal sealed class MySqlDialect : SqlDialect
     public override string InsertChunkSql { get; }
 
     /// <inheritdoc />
-    public override IsolationLevel AssertingIsolation => IsolationLevel.RepeatableRead;
+    public override void AddSetMany(DbBatch batch, IReadOnlyList<(string Subspace, byte[] Key, byte[] Value)> rows)
+    {
+        var command = batch.CreateBatchCommand();
+        var values = new System.Text.StringBuilder();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            values.Append(i == 0 ? "(" : ", (").Append(CultureInfo.InvariantCulture, $"@s{i}, @k{i}, @v{i})");
+            SqlParameters.Add(command, $"s{i}", rows[i].Subspace);
+            SqlParameters.Add(command, $"k{i}", rows[i].Key);
+            SqlParameters.Add(command, $"v{i}", rows[i].Value);
+        }
+
+        command.CommandText = $"INSERT INTO {DataTable} (s, k, v) VALUES {values} ON DUPLICATE KEY UPDATE v = VALUES(v)";
+        batch.BatchCommands.Add(command);
+    }
 
     /// <inheritdoc />
-    public override string AssertReadSql => GetSql + " FOR UPDATE";
+    public override void AddDeleteMany(DbBatch batch, string subspace, IReadOnlyList<byte[]> keys)
+    {
+        var command = batch.CreateBatchCommand();
+        SqlParameters.Add(command, "s", subspace);
+        for (var i = 0; i < keys.Count; i++)
+        {
+            SqlParameters.Add(command, $"k{i}", keys[i]);
+        }
+
+        command.CommandText = $"DELETE FROM {DataTable} WHERE s = @s AND k IN ({string.Join(", ", Enumerable.Range(0, keys.Count).Select(i => $"@k{i}"))})";
+        batch.BatchCommands.Add(command);
+    }
+
+    /// <inheritdoc />
+    public override string ClaimAbsentSql => $"INSERT IGNORE INTO {DataTable} (s, k, v) VALUES (@s, @k, @v)";
 
     /// <inheritdoc />
     public override string SetSql { get; }

@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 using System.Globalization;
 using System.Net.Sockets;
@@ -8,9 +7,10 @@ using Npgsql;
 namespace Mail.Host.Plugins.PostgreSql;
 
 /// <summary>
-/// PostgreSQL: keys and values in <c>bytea</c> columns, which compare byte by byte as unsigned; batches with
-/// assertions run SERIALIZABLE, so two batches that read the same key cannot both commit on what they saw (the
-/// loser is rolled back with a serialization failure and retried, then finds its assertion false).
+/// PostgreSQL: keys and values in <c>bytea</c> columns, which compare byte by byte as unsigned. Batches run READ
+/// COMMITTED; an asserted key is locked (its row with <c>FOR UPDATE</c>, or, when absent, by inserting it
+/// uncommitted, which makes every other writer of that key wait), so two batches asserting on one key take turns
+/// and the second sees what the first committed.
 /// </summary>
 internal sealed class PostgreSqlDialect : SqlDialect
 {
@@ -58,10 +58,28 @@ internal sealed class PostgreSqlDialect : SqlDialect
     public override string InsertChunkSql { get; }
 
     /// <inheritdoc />
-    public override IsolationLevel AssertingIsolation => IsolationLevel.Serializable;
+    public override void AddSetMany(DbBatch batch, IReadOnlyList<(string Subspace, byte[] Key, byte[] Value)> rows)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = $"INSERT INTO {DataTable} (s, k, v) SELECT * FROM unnest(@ss::text[], @ks::bytea[], @vs::bytea[]) ON CONFLICT (s, k) DO UPDATE SET v = EXCLUDED.v";
+        command.Parameters.Add(new NpgsqlParameter("ss", rows.Select(row => row.Subspace).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("ks", rows.Select(row => row.Key).ToArray()));
+        command.Parameters.Add(new NpgsqlParameter("vs", rows.Select(row => row.Value).ToArray()));
+        batch.BatchCommands.Add(command);
+    }
 
     /// <inheritdoc />
-    public override string AssertReadSql => GetSql;
+    public override void AddDeleteMany(DbBatch batch, string subspace, IReadOnlyList<byte[]> keys)
+    {
+        var command = batch.CreateBatchCommand();
+        command.CommandText = $"DELETE FROM {DataTable} WHERE s = @s AND k = ANY(@ks)";
+        command.Parameters.Add(new NpgsqlParameter("s", subspace));
+        command.Parameters.Add(new NpgsqlParameter("ks", keys.ToArray()));
+        batch.BatchCommands.Add(command);
+    }
+
+    /// <inheritdoc />
+    public override string ClaimAbsentSql => $"INSERT INTO {DataTable} (s, k, v) VALUES (@s, @k, @v) ON CONFLICT (s, k) DO NOTHING";
 
     /// <inheritdoc />
     public override string SetSql { get; }

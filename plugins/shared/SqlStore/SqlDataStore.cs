@@ -22,8 +22,8 @@ internal sealed class SqlDataStore : IDataStore
     /// <summary>About the most payload bytes one statement group of a batch carries.</summary>
     private const long GroupBytes = 2L * 1024 * 1024;
 
-    /// <summary>The most statements in one group of a batch.</summary>
-    private const int GroupStatements = 256;
+    /// <summary>The most rows one multi-row statement writes or removes.</summary>
+    private const int RowsPerStatement = 500;
 
     private readonly SqlExecutor executor;
     private readonly SqlDialect dialect;
@@ -113,69 +113,79 @@ internal sealed class SqlDataStore : IDataStore
 
     private async Task<CommitResult> CommitOnceAsync(DbConnection connection, UnitProgress progress, WriteBatch batch, CancellationToken cancellationToken)
     {
-        var isolation = batch.HasAssertions ? dialect.AssertingIsolation : IsolationLevel.ReadCommitted;
-        await using var transaction = await connection.BeginTransactionAsync(isolation, cancellationToken).ConfigureAwait(false);
-        if (batch.HasAssertions && !await AssertionsHoldAsync(connection, transaction, batch, cancellationToken).ConfigureAwait(false))
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken).ConfigureAwait(false);
+        var claimed = new List<BatchOperation>();
+        if (batch.HasAssertions && !await AssertionsHoldAsync(connection, transaction, batch, claimed, cancellationToken).ConfigureAwait(false))
         {
             await transaction.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
             return CommitResult.AssertionFailed;
         }
 
-        // The writes go in groups of statements, each group one round trip, in the batch's order so that a later
-        // write to a key wins.
-        var group = connection.CreateBatch();
+        var plan = new SqlBatchPlan();
+        foreach (var operation in batch)
+        {
+            plan.Add(operation);
+        }
+
+        // A key claimed for an absence assertion and not written by the batch goes again.
+        foreach (var claim in claimed)
+        {
+            if (!plan.Writes(claim.Subspace, claim.Key))
+            {
+                plan.Add(new BatchOperation(BatchOperationKind.Delete, claim.Subspace, claim.Key, null, 0));
+            }
+        }
+
+        // The net writes go as multi-row statements of bounded size, several per round trip.
+        var statements = connection.CreateBatch();
         try
         {
-            group.Transaction = transaction;
+            statements.Transaction = transaction;
+            var rows = new List<(string Subspace, byte[] Key, byte[] Value)>();
             long bytes = 0;
-            foreach (var operation in batch)
+            foreach (var row in plan.Sets)
             {
-                if (operation.Kind == BatchOperationKind.Assert)
+                if (rows.Count > 0 && (rows.Count >= RowsPerStatement || bytes + row.Key.Length + row.Value.Length > GroupBytes))
                 {
-                    continue;
-                }
-
-                if (group.BatchCommands.Count >= GroupStatements || (group.BatchCommands.Count > 0 && bytes + operation.Key.Length + (operation.Value?.Length ?? 0) > GroupBytes))
-                {
-                    await group.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                    await group.DisposeAsync().ConfigureAwait(false);
-                    group = connection.CreateBatch();
-                    group.Transaction = transaction;
+                    dialect.AddSetMany(statements, rows);
+                    statements = await FlushAsync(connection, transaction, statements, cancellationToken).ConfigureAwait(false);
+                    rows = [];
                     bytes = 0;
                 }
 
-                var command = group.CreateBatchCommand();
-                switch (operation.Kind)
-                {
-                    case BatchOperationKind.Set:
-                        command.CommandText = dialect.SetSql;
-                        SqlParameters.Add(command, "s", operation.Subspace);
-                        SqlParameters.Add(command, "k", operation.Key);
-                        SqlParameters.Add(command, "v", operation.Value!);
-                        break;
-                    case BatchOperationKind.Delete:
-                        command.CommandText = dialect.DeleteSql;
-                        SqlParameters.Add(command, "s", operation.Subspace);
-                        SqlParameters.Add(command, "k", operation.Key);
-                        break;
-                    default:
-                        command.CommandText = dialect.IncrementSql;
-                        AddIncrement(command, operation.Subspace, operation.Key, operation.Delta);
-                        break;
-                }
-
-                group.BatchCommands.Add(command);
-                bytes += operation.Key.Length + (operation.Value?.Length ?? 0);
+                rows.Add(row);
+                bytes += row.Key.Length + row.Value.Length;
             }
 
-            if (group.BatchCommands.Count > 0)
+            if (rows.Count > 0)
             {
-                await group.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                dialect.AddSetMany(statements, rows);
+            }
+
+            foreach (var deletes in plan.Deletes)
+            {
+                foreach (var chunk in deletes.Chunk(RowsPerStatement))
+                {
+                    dialect.AddDeleteMany(statements, deletes.Key, chunk);
+                }
+            }
+
+            foreach (var (subspace, key, delta) in plan.Increments)
+            {
+                var command = statements.CreateBatchCommand();
+                command.CommandText = dialect.IncrementSql;
+                AddIncrement(command, subspace, key, delta);
+                statements.BatchCommands.Add(command);
+            }
+
+            if (statements.BatchCommands.Count > 0)
+            {
+                await statements.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            await group.DisposeAsync().ConfigureAwait(false);
+            await statements.DisposeAsync().ConfigureAwait(false);
         }
 
         progress.Committing = true;
@@ -183,44 +193,64 @@ internal sealed class SqlDataStore : IDataStore
         return CommitResult.Committed;
     }
 
-    private async Task<bool> AssertionsHoldAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks every assertion against the state before the batch and locks each asserted key until the commit: a
+    /// present one by locking its row, an absent one by inserting an empty row for it (recorded in
+    /// <paramref name="claimed"/>), which other writers of the key wait for. Keys are visited in order, so two
+    /// batches asserting on the same keys lock them in the same order.
+    /// </summary>
+    private async Task<bool> AssertionsHoldAsync(DbConnection connection, DbTransaction transaction, WriteBatch batch, List<BatchOperation> claimed, CancellationToken cancellationToken)
     {
-        // Every assertion is checked against the state before the batch, in one round trip.
-        var assertions = batch.Where(operation => operation.Kind == BatchOperationKind.Assert).ToList();
-        await using var reads = connection.CreateBatch();
-        reads.Transaction = transaction;
-        foreach (var assertion in assertions)
+        var byKey = batch
+            .Where(operation => operation.Kind == BatchOperationKind.Assert)
+            .GroupBy(operation => (operation.Subspace, Key: Convert.ToHexString(operation.Key)))
+            .OrderBy(group => group.Key.Subspace, StringComparer.Ordinal)
+            .ThenBy(group => group.Key.Key, StringComparer.Ordinal);
+        foreach (var assertions in byKey)
         {
-            var command = reads.CreateBatchCommand();
-            command.CommandText = dialect.AssertReadSql;
-            SqlParameters.Add(command, "s", assertion.Subspace);
-            SqlParameters.Add(command, "k", assertion.Key);
-            reads.BatchCommands.Add(command);
-        }
-
-        var holds = true;
-        await using (var reader = await reads.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            // Every result is read, even after a failed assertion, so that the locks are all taken in one go.
-            var index = 0;
-            do
+            var first = assertions.First();
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            SqlParameters.Add(command, "s", first.Subspace);
+            SqlParameters.Add(command, "k", first.Key);
+            if (assertions.Any(assertion => assertion.Value is null))
             {
-                byte[]? found = null;
-                if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                // Absent is asserted: the claim succeeds only if the key is absent, and then every assertion on it
+                // holds only if all of them say absent.
+                command.CommandText = dialect.ClaimAbsentSql;
+                SqlParameters.Add(command, "v", Array.Empty<byte>());
+                if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
                 {
-                    found = (byte[])reader.GetValue(0);
+                    return false;
                 }
 
-                var expected = assertions[index++].Value;
-                if (expected is null ? found is not null : found is null || !found.AsSpan().SequenceEqual(expected))
+                claimed.Add(first);
+                if (assertions.Any(assertion => assertion.Value is not null))
                 {
-                    holds = false;
+                    return false;
                 }
+
+                continue;
             }
-            while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
+
+            command.CommandText = dialect.AssertPresentSql;
+            var found = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+            if (found is null || assertions.Any(assertion => !found.AsSpan().SequenceEqual(assertion.Value)))
+            {
+                return false;
+            }
         }
 
-        return holds;
+        return true;
+    }
+
+    private static async Task<DbBatch> FlushAsync(DbConnection connection, DbTransaction transaction, DbBatch statements, CancellationToken cancellationToken)
+    {
+        await statements.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await statements.DisposeAsync().ConfigureAwait(false);
+        var next = connection.CreateBatch();
+        next.Transaction = transaction;
+        return next;
     }
 
     private static void AddIncrement(DbCommand command, string subspace, byte[] key, long delta)

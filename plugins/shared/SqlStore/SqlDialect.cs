@@ -1,4 +1,3 @@
-using System.Data;
 using System.Data.Common;
 
 namespace Mail.Host.Plugins.SqlStore;
@@ -21,17 +20,36 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>Writes one chunk of a blob unless it is already there: parameters <c>@h</c>, <c>@n</c>, <c>@data</c>.</summary>
     public abstract string InsertChunkSql { get; }
 
-    /// <summary>The isolation level of a batch that carries assertions.</summary>
-    public abstract IsolationLevel AssertingIsolation { get; }
 
     /// <summary>Reads one value: parameters <c>@s</c> and <c>@k</c>.</summary>
     public string GetSql => $"SELECT v FROM {DataTable} WHERE s = @s AND k = @k";
 
-    /// <summary>Reads an asserted value inside a batch's transaction, so that no other batch can change it until the commit.</summary>
-    public abstract string AssertReadSql { get; }
+    /// <summary>
+    /// Reads a value asserted present inside a batch's transaction and locks its row, so no other batch can change
+    /// or remove it until the commit: parameters <c>@s</c>, <c>@k</c>.
+    /// </summary>
+    public string AssertPresentSql => GetSql + " FOR UPDATE";
+
+    /// <summary>
+    /// Claims a key asserted absent inside a batch's transaction by inserting an empty row, which affects one row
+    /// when the key was absent; until the commit, any other batch writing or claiming the key waits, and then finds
+    /// it present: parameters <c>@s</c>, <c>@k</c>, <c>@v</c> (empty).
+    /// </summary>
+    public abstract string ClaimAbsentSql { get; }
 
     /// <summary>Writes a value: parameters <c>@s</c>, <c>@k</c>, <c>@v</c>.</summary>
     public abstract string SetSql { get; }
+
+    /// <summary>Adds to a batch one statement that writes several values (each key at most once).</summary>
+    /// <param name="batch">The batch.</param>
+    /// <param name="rows">The subspaces, keys and values.</param>
+    public abstract void AddSetMany(DbBatch batch, IReadOnlyList<(string Subspace, byte[] Key, byte[] Value)> rows);
+
+    /// <summary>Adds to a batch one statement that removes several keys of one subspace.</summary>
+    /// <param name="batch">The batch.</param>
+    /// <param name="subspace">The subspace.</param>
+    /// <param name="keys">The keys.</param>
+    public abstract void AddDeleteMany(DbBatch batch, string subspace, IReadOnlyList<byte[]> keys);
 
     /// <summary>Removes a key: parameters <c>@s</c>, <c>@k</c>.</summary>
     public string DeleteSql => $"DELETE FROM {DataTable} WHERE s = @s AND k = @k";
