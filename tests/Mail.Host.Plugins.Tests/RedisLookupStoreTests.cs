@@ -1,3 +1,4 @@
+using Mail.Host.Tests.Services;
 using Mail.Host.Conformance;
 using Mail.Host.Plugins.Redis;
 using Mail.Host.Storage;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Mail.Host.Plugins.Tests;
 
 /// <summary>The lookup kit against a real Redis server, each test under its own key prefix.</summary>
+[RequiresEnvironment("MAILHOST_TEST_REDIS", "Redis server")]
 public sealed class RedisLookupStoreTests : LookupStoreConformance
 {
     /// <inheritdoc />

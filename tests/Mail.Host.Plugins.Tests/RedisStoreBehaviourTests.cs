@@ -1,3 +1,4 @@
+using Mail.Host.Tests.Services;
 using System.Net;
 using System.Net.Sockets;
 using Mail.Host.Plugins.Redis;
@@ -9,6 +10,7 @@ using Xunit;
 namespace Mail.Host.Plugins.Tests;
 
 /// <summary>What the redis store does beyond the kit: settings checks, an unreachable server, two processes.</summary>
+[RequiresEnvironment("MAILHOST_TEST_REDIS", "Redis server")]
 public sealed class RedisStoreBehaviourTests
 {
     [Fact]

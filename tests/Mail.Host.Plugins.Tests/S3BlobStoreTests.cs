@@ -1,3 +1,4 @@
+using Mail.Host.Tests.Services;
 using Mail.Host.Conformance;
 using Mail.Host.Plugins.S3;
 using Mail.Host.Storage;
@@ -11,6 +12,7 @@ namespace Mail.Host.Plugins.Tests;
 /// credentials, so authentication is not checked here; see <see cref="S3StoreBehaviourTests"/> for what else it
 /// cannot show.
 /// </summary>
+[RequiresEnvironment("MAILHOST_TEST_S3", "S3 server (s3rver)")]
 public sealed class S3BlobStoreTests : BlobStoreConformance
 {
     /// <inheritdoc />

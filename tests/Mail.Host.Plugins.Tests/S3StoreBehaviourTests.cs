@@ -1,3 +1,4 @@
+using Mail.Host.Tests.Services;
 using System.Net;
 using System.Net.Sockets;
 using Mail.Host.Plugins.S3;
@@ -10,6 +11,7 @@ using Xunit.Abstractions;
 namespace Mail.Host.Plugins.Tests;
 
 /// <summary>What the s3 store does beyond the kit: settings, secrets from files, an unreachable service.</summary>
+[RequiresEnvironment("MAILHOST_TEST_S3", "S3 server (s3rver)")]
 public sealed class S3StoreBehaviourTests(ITestOutputHelper output)
 {
     [Fact]

@@ -18,6 +18,12 @@ public interface IStoreInstance : IAsyncDisposable
     /// <summary>The lookup role, or <see langword="null"/>.</summary>
     ILookupStore? Lookup { get; }
 
+    /// <summary>
+    /// Parameterized SQL against the instance's database, for stores backed by a SQL server; <see langword="null"/>
+    /// (the default) for every other store.
+    /// </summary>
+    ISqlQueryStore? Sql => null;
+
     /// <summary>Makes everything written so far durable; called at shutdown before disposal.</summary>
     /// <param name="cancellationToken">Cancels the flush.</param>
     /// <returns>A task that completes when the data is durable.</returns>

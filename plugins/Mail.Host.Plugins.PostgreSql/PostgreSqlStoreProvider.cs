@@ -1,0 +1,95 @@
+using Mail.Host.Plugins.SqlStore;
+using Mail.Host.Storage;
+using Npgsql;
+
+namespace Mail.Host.Plugins.PostgreSql;
+
+/// <summary>
+/// Opens <c>postgresql</c> store instances: the data role (and <see cref="ISqlQueryStore"/>) in a PostgreSQL
+/// database, shared safely by several host processes. Settings: <c>ConnectionString</c>, or <c>Host</c>,
+/// <c>Port</c>, <c>Database</c> and <c>User</c>; the password in the connection string, <c>Password</c>,
+/// <c>PasswordFile</c> or <c>PasswordEnvironmentVariable</c>; <c>Schema</c> (default <c>public</c>, created when
+/// missing), <c>TablePrefix</c> (default <c>mailhost_</c>) and <c>MaxPoolSize</c>.
+/// </summary>
+public sealed class PostgreSqlStoreProvider : IStoreProvider
+{
+    /// <summary>The store type.</summary>
+    public const string StoreType = "postgresql";
+
+    /// <inheritdoc />
+    public string Type => StoreType;
+
+    /// <inheritdoc />
+    public StoreRoles Roles => StoreRoles.Data | StoreRoles.Blob;
+
+    /// <inheritdoc />
+    public IEnumerable<string> Validate(StoreContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Read(context, out var problems);
+        return problems;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<IStoreInstance> OpenAsync(StoreContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var settings = Read(context, out var problems) ?? throw new InvalidOperationException(string.Join(" ", problems));
+        var dialect = new PostgreSqlDialect(BuildConnectionString(settings), settings.Schema ?? "public", settings.TablePrefix);
+        try
+        {
+            return await SqlStoreOpener.OpenAsync(dialect, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await dialect.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Builds the driver's connection string from the settings.</summary>
+    /// <param name="settings">The checked settings.</param>
+    /// <returns>The connection string.</returns>
+    internal static string BuildConnectionString(SqlStoreSettings settings)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(settings.ConnectionString ?? string.Empty);
+        if (settings.ConnectionString is null)
+        {
+            builder.Host = settings.Host;
+            builder.Database = settings.Database;
+            builder.Username = settings.User;
+            if (settings.Port is { } port)
+            {
+                builder.Port = port;
+            }
+        }
+
+        if (settings.Password is not null)
+        {
+            builder.Password = settings.Password;
+        }
+
+        if (settings.MaxPoolSize is { } pool)
+        {
+            builder.MaxPoolSize = pool;
+        }
+
+        return builder.ConnectionString;
+    }
+
+    private static SqlStoreSettings? Read(StoreContext context, out List<string> problems)
+        => SqlStoreSettings.Read(context, StoreType, withSchema: true, CheckConnectionString, out problems);
+
+    private static string? CheckConnectionString(string text)
+    {
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(text);
+            return string.IsNullOrEmpty(builder.Host) ? "it names no Host." : null;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException)
+        {
+            return ex.Message;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+using Mail.Host.Conformance;
+using Mail.Host.Storage;
+using Mail.Host.Tests.Services;
+
+namespace Mail.Host.Engine.Tests;
+
+/// <summary>The lookup conformance kit against the engine's adapter over the <c>mysql</c> data store on MariaDB, each test with a new table prefix.</summary>
+[RequiresEnvironment(MySqlTestDatabase.Variable, "MariaDB server")]
+public sealed class MySqlLookupAdapterTests : LookupStoreConformance
+{
+    /// <inheritdoc />
+    protected override ValueTask<IStoreInstance> OpenStoreAsync() => SqlAdaptedStoreInstance.OpenAsync(new MySqlTestDatabase());
+}
