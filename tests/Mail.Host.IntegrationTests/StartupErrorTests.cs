@@ -40,14 +40,14 @@ public sealed class StartupErrorTests(DeploymentFixture fixture) : IDisposable
     [Fact]
     public async Task Enabled_plugin_without_a_folder_names_the_missing_folder()
     {
-        deployment.EditManifest(m => m["Plugins"]!["postgresql"] = new JsonObject { ["Enabled"] = true });
+        deployment.EditManifest(m => m["Plugins"]!["foundationdb"] = new JsonObject { ["Enabled"] = true });
 
         var result = await deployment.RunAsync("serve");
 
-        AssertRefused(result, "postgresql");
+        AssertRefused(result, "foundationdb");
         Assert.Contains("is not installed", result.Error);
-        Assert.Contains(Path.Combine(deployment.PluginsFolder, "postgresql"), result.Error);
-        Assert.Contains("Plugins:postgresql:Enabled", result.Error);
+        Assert.Contains(Path.Combine(deployment.PluginsFolder, "foundationdb"), result.Error);
+        Assert.Contains("Plugins:foundationdb:Enabled", result.Error);
     }
 
     [Fact]
@@ -92,12 +92,12 @@ public sealed class StartupErrorTests(DeploymentFixture fixture) : IDisposable
     [Fact]
     public async Task Store_type_no_enabled_plugin_provides_is_refused()
     {
-        deployment.EditManifest(m => m["Stores"]!["main"]!["Type"] = "postgresql");
+        deployment.EditManifest(m => m["Stores"]!["main"]!["Type"] = "foundationdb");
 
         var result = await deployment.RunAsync("serve");
 
         AssertRefused(result);
-        Assert.Contains("Stores:main:Type is 'postgresql', and no plugin", result.Error);
+        Assert.Contains("Stores:main:Type is 'foundationdb', and no plugin", result.Error);
         Assert.Contains("memory", result.Error);
     }
 
