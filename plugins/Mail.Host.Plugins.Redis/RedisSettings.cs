@@ -7,7 +7,7 @@ namespace Mail.Host.Plugins.Redis;
 /// <summary>A <c>redis</c> store's manifest section, read and checked.</summary>
 internal sealed record RedisSettings
 {
-    private static readonly string[] KnownKeys = ["Type", "Endpoints", "Password", "PasswordFile", "PasswordVariable", "Database", "KeyPrefix", "Ssl", "ConnectTimeoutMilliseconds"];
+    private static readonly string[] KnownKeys = ["Type", "Endpoints", .. SecretSetting.Keys("Password"), "Database", "KeyPrefix", "Ssl", "ConnectTimeoutMilliseconds"];
 
     public required IReadOnlyList<string> Endpoints { get; init; }
 

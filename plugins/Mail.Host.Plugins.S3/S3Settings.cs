@@ -8,7 +8,7 @@ namespace Mail.Host.Plugins.S3;
 internal sealed record S3Settings
 {
     private static readonly string[] KnownKeys =
-        ["Type", "Endpoint", "Region", "Bucket", "KeyPrefix", "AccessKey", "SecretKey", "SecretKeyFile", "SecretKeyVariable", "CreateBucket", "TimeoutSeconds", "MaxAttempts"];
+        ["Type", "Endpoint", "Region", "Bucket", "KeyPrefix", "AccessKey", .. SecretSetting.Keys("SecretKey"), "CreateBucket", "TimeoutSeconds", "MaxAttempts"];
 
     public required Uri Endpoint { get; init; }
 

@@ -17,7 +17,7 @@ public sealed class S3StoreBehaviourTests(ITestOutputHelper output)
     [Fact]
     public void Settings_problems_name_the_key_and_the_fix()
     {
-        var problems = new S3StoreProvider().Validate(Context(new() { ["Type"] = "s3", ["Endpoint"] = "ftp://x", ["Bucket"] = "No_Such", ["SecretKeyVariable"] = "MAILHOST_TEST_UNSET_SECRET" })).ToList();
+        var problems = new S3StoreProvider().Validate(Context(new() { ["Type"] = "s3", ["Endpoint"] = "ftp://x", ["Bucket"] = "No_Such", ["SecretKeyEnvironmentVariable"] = "MAILHOST_TEST_UNSET_SECRET" })).ToList();
 
         Assert.Contains(problems, p => p.Contains("Stores:blobs:Endpoint 'ftp://x' is not an http:// or https:// URL", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("Stores:blobs:Bucket 'No_Such' is not a valid bucket name", StringComparison.Ordinal));

@@ -5,15 +5,15 @@ namespace Mail.Host.Plugins.Settings;
 /// <summary>
 /// A secret (password, key) in a plugin's manifest section, given one of three ways so it need not sit in the
 /// manifest: <c>NAME</c> inline, <c>NAMEFile</c> a file holding it (one trailing line break is dropped), or
-/// <c>NAMEVariable</c> an environment variable holding it. The file wins over the variable, the variable over the
+/// <c>NAMEEnvironmentVariable</c> the name of an environment variable holding it (the names the SQL stores use too). The file wins over the variable, the variable over the
 /// inline value.
 /// </summary>
 public static class SecretSetting
 {
     /// <summary>The three keys a secret named <paramref name="name"/> may be given under.</summary>
     /// <param name="name">The secret's key, e.g. <c>Password</c>.</param>
-    /// <returns><c>NAME</c>, <c>NAMEFile</c> and <c>NAMEVariable</c>.</returns>
-    public static IReadOnlyList<string> Keys(string name) => [name, name + "File", name + "Variable"];
+    /// <returns><c>NAME</c>, <c>NAMEFile</c> and <c>NAMEEnvironmentVariable</c>.</returns>
+    public static IReadOnlyList<string> Keys(string name) => [name, name + "File", name + "EnvironmentVariable"];
 
     /// <summary>Reads the secret, adding a problem that names the key and the fix when it cannot be read.</summary>
     /// <param name="section">The plugin's section.</param>
@@ -42,12 +42,12 @@ public static class SecretSetting
             }
         }
 
-        if (section[name + "Variable"] is { Length: > 0 } variable)
+        if (section[name + "EnvironmentVariable"] is { Length: > 0 } variable)
         {
             var value = Environment.GetEnvironmentVariable(variable);
             if (value is null)
             {
-                problems.Add($"{prefix}:{name}Variable names the environment variable {variable}, which is not set: set it, or give {prefix}:{name}File instead.");
+                problems.Add($"{prefix}:{name}EnvironmentVariable names the environment variable {variable}, which is not set: set it, or give {prefix}:{name}File instead.");
             }
 
             return value;
