@@ -415,19 +415,36 @@ public sealed class SmtpTests(DeploymentFixture fixture, ITestOutputHelper outpu
     [Fact]
     public async Task Smtp_refuses_connections_over_the_limit_and_keeps_serving()
     {
-        deployment.EditManifest(m => m["Listeners"]!["smtp"]!["MaxConnectionsPerIp"] = 200);
-        await StartAsync();
+        // 1,000 clients at once against a limit of 800 in total: the rest get the refusal line, the 800 are all
+        // served at once (no thread starvation), and mail still flows through a session opened while they wait.
+        deployment.EditManifest(m =>
+        {
+            m["Listeners"]!["smtp"]!["MaxConnections"] = 800;
+            m["Listeners"]!["smtp"]!["MaxConnectionsPerIp"] = 1000;
+        });
+        var (_, mail) = await StartAsync();
         var wires = new List<SmtpWire>();
         try
         {
-            var opened = await Task.WhenAll(Enumerable.Range(0, 250).Select(_ => SmtpWire.ConnectAsync(SmtpPort)));
+            var opened = await Task.WhenAll(Enumerable.Range(0, 1000).Select(_ => SmtpWire.ConnectAsync(SmtpPort)));
             wires.AddRange(opened);
             var greetings = await Task.WhenAll(wires.Select(w => w.ReplyAsync()));
-            Assert.Equal(200, greetings.Count(g => g.StartsWith("220 ", StringComparison.Ordinal)));
-            Assert.Equal(50, greetings.Count(g => g.StartsWith("421 4.7.0", StringComparison.Ordinal)));
+            Assert.Equal(800, greetings.Count(g => g.StartsWith("220 ", StringComparison.Ordinal)));
+            Assert.Equal(200, greetings.Count(g => g.StartsWith("421 4.7.0", StringComparison.Ordinal)));
             var served = wires.Where((_, i) => greetings[i].StartsWith("220 ", StringComparison.Ordinal)).ToList();
             var noops = await Task.WhenAll(served.Select(w => w.CommandAsync("NOOP")));
             Assert.All(noops, n => Assert.StartsWith("250", n));
+
+            // One of the 800 sessions carries a message while the other 799 stay open.
+            var carrier = served[^1];
+            Assert.StartsWith("250", await carrier.CommandAsync("EHLO busy.test"));
+            Assert.StartsWith("250", await carrier.CommandAsync("MAIL FROM:<sender@elsewhere.test>"));
+            Assert.StartsWith("250", await carrier.CommandAsync("RCPT TO:<alice@example.org>"));
+            Assert.StartsWith("354", await carrier.CommandAsync("DATA"));
+            await carrier.SendAsync(DotStuff(Message("Under load", "Sent while 799 other sessions were open.\r\n")));
+            await carrier.SendAsync(".\r\n");
+            Assert.StartsWith("250 2.0.0", await carrier.ReplyAsync());
+            Assert.Equal("Under load", (await SingleMessageAsync(mail, "alice")).Subject);
         }
         finally
         {
