@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs (if missing) and starts, or stops, the servers the test suite talks to: PostgreSQL, MariaDB, Redis and an
-# S3 server (s3rver), each on 127.0.0.1 on its own port with its data in WORKDIR; and installs the SMTP test clients
+# Installs (if missing) and starts, or stops, the servers the test suite talks to: PostgreSQL, MariaDB, Redis, an
+# S3 server (s3rver) and OpenLDAP (slapd, with the test directory in tests/ldap), each on 127.0.0.1 on its own port with its data in WORKDIR; and installs the SMTP test clients
 # swaks and smtp-source. `start` writes WORKDIR/services.env
 # with the MAILHOST_TEST_* variables the tests read; a test whose variable is missing is skipped and says so.
 set -euo pipefail
@@ -8,7 +8,7 @@ set -euo pipefail
 usage() {
   cat <<'USAGE'
 Usage: scripts/services.sh start|stop WORKDIR
-  start  installs missing Debian/npm packages, starts PostgreSQL, MariaDB, Redis and s3rver on free loopback ports
+  start  installs missing Debian/npm packages, starts PostgreSQL, MariaDB, Redis, s3rver and slapd on free loopback ports
          with data under WORKDIR, waits until each answers, and writes WORKDIR/services.env
   stop   stops whatever start started in WORKDIR
 USAGE
@@ -32,7 +32,7 @@ chmod 755 "$svc"
 # running on this machine (another run's, or a developer's own).
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 if [ "$action" = start ]; then
-  printf 'PG_PORT=%s\nMARIADB_PORT=%s\nREDIS_PORT=%s\nS3_PORT=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" > "$svc/ports"
+  printf 'PG_PORT=%s\nMARIADB_PORT=%s\nREDIS_PORT=%s\nS3_PORT=%s\nLDAP_PORT=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" > "$svc/ports"
 fi
 # shellcheck disable=SC1091
 [ -f "$svc/ports" ] && . "$svc/ports"
@@ -43,6 +43,8 @@ install_missing() {
   [ -x "$PG_BIN/initdb" ] || missing+=(postgresql)
   command -v mariadbd >/dev/null || missing+=(mariadb-server)
   command -v redis-server >/dev/null || missing+=(redis-server)
+  [ -x /usr/sbin/slapd ] || missing+=(slapd)
+  command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
   # The SMTP tests' clients: swaks, and smtp-source from the postfix package (which is installed, not run).
   command -v swaks >/dev/null 2>&1 || missing+=(swaks)
   command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
@@ -106,9 +108,48 @@ start_s3() {
   echo "MAILHOST_TEST_S3='http://127.0.0.1:$S3_PORT'" >> "$work/services.env"
 }
 
+# A private slapd from a standalone slapd.conf (no cn=config, nothing of the Debian instance), loaded with the test
+# directory (tests/ldap/directory.ldif: the conformance kit's principals and the service account the server binds as).
+start_ldap() {
+  local dir="$svc/ldap" repo
+  repo=$(cd "$(dirname "$0")/.." && pwd)
+  rm -rf "$dir"; mkdir -p "$dir/data"
+  cat > "$dir/slapd.conf" <<CONF
+include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+include $repo/tests/ldap/mailhost-test.schema
+pidfile $dir/slapd.pid
+argsfile $dir/slapd.args
+modulepath /usr/lib/ldap
+moduleload back_mdb
+database mdb
+maxsize 104857600
+suffix "dc=example,dc=org"
+rootdn "cn=admin,dc=example,dc=org"
+rootpw admin-ldap-test
+directory $dir/data
+access to attrs=userPassword by dn.exact="cn=mailhost,ou=services,dc=example,dc=org" read by anonymous auth by * none
+access to * by dn.exact="cn=mailhost,ou=services,dc=example,dc=org" read by self read by * none
+CONF
+  slapadd -f "$dir/slapd.conf" -l "$repo/tests/ldap/directory.ldif" >"$dir/log" 2>&1 \
+    || { echo "services: slapadd failed:" >&2; cat "$dir/log" >&2; return 1; }
+  slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$LDAP_PORT/" </dev/null >>"$dir/log" 2>&1 \
+    || { echo "services: slapd did not start:" >&2; cat "$dir/log" >&2; return 1; }
+  wait_for slapd ldapsearch -x -H "ldap://127.0.0.1:$LDAP_PORT/" -D "cn=mailhost,ou=services,dc=example,dc=org" -w mailhost-ldap-test -b "dc=example,dc=org" -s base
+  {
+    echo "MAILHOST_TEST_LDAP='ldap://127.0.0.1:$LDAP_PORT'"
+    echo "MAILHOST_TEST_LDAP_BIND_DN='cn=mailhost,ou=services,dc=example,dc=org'"
+    echo "MAILHOST_TEST_LDAP_PASSWORD='mailhost-ldap-test'"
+    echo "MAILHOST_TEST_LDAP_BASE='dc=example,dc=org'"
+  } >> "$work/services.env"
+}
+
 stop_all() {
   # npm's launcher runs node as a child, so the server is found by its data folder rather than a pid.
   pkill -f "s3rver -d $svc/s3/data" 2>/dev/null || true
+  if [ -f "$svc/ldap/slapd.pid" ]; then kill "$(cat "$svc/ldap/slapd.pid")" 2>/dev/null || true; fi
   if [ -f "$svc/redis/pid" ]; then redis-cli -p $REDIS_PORT shutdown nosave >/dev/null 2>&1 || kill "$(cat "$svc/redis/pid")" 2>/dev/null || true; fi
   if [ -S "$svc/mariadb/sock" ]; then mariadb-admin --socket="$svc/mariadb/sock" shutdown >/dev/null 2>&1 || true; fi
   if [ -d "$svc/pg/data" ]; then su postgres -c "$PG_BIN/pg_ctl -D $svc/pg/data -m fast -w stop" >/dev/null 2>&1 || true; fi
@@ -126,4 +167,5 @@ start_postgres
 start_mariadb
 start_redis
 start_s3
-echo "services: started PostgreSQL :$PG_PORT, MariaDB :$MARIADB_PORT, Redis :$REDIS_PORT, s3rver :$S3_PORT (settings in $work/services.env)"
+start_ldap
+echo "services: started PostgreSQL :$PG_PORT, MariaDB :$MARIADB_PORT, Redis :$REDIS_PORT, s3rver :$S3_PORT, slapd :$LDAP_PORT (settings in $work/services.env)"

@@ -14,7 +14,8 @@ namespace Mail.Host.Plugins.InternalDirectory;
 /// <summary>
 /// The admin API: JSON under <c>/api/admin/</c> for accounts, domains and groups of the internal directory, for
 /// principals with the admin role (HTTP Basic). Errors are RFC 7807 problem details: 400 invalid input, 401 no or
-/// wrong credentials, 403 not an admin, 404 not found, 409 conflict, 503 no internal directory or store unavailable.
+/// wrong credentials, 403 not an admin, 404 not found, 409 conflict (also: principals are managed in an external
+/// directory, LDAP or SQL, which this API does not change), 503 no internal directory or store unavailable.
 /// </summary>
 /// <remarks>
 /// The routes are mapped whenever the plugin is enabled, since a plugin adds its routes whatever the manifest's
@@ -133,6 +134,23 @@ internal static class AdminApi
         return null;
     }
 
+    /// <summary>The authentication directory when it is not an internal one: its manifest name and type.</summary>
+    /// <param name="services">The request's services.</param>
+    /// <returns>The name and type, or null when authentication is internal or unset.</returns>
+    internal static (string Name, string Type)? ExternalDirectory(IServiceProvider services)
+    {
+        var configuration = services.GetService<IConfiguration>();
+        if (configuration?["Authentication:Directory"] is not { Length: > 0 } name)
+        {
+            return null;
+        }
+
+        var type = configuration[$"Directories:{name}:Type"];
+        return type is { Length: > 0 } && !string.Equals(type, InternalDirectoryProvider.DirectoryType, StringComparison.OrdinalIgnoreCase)
+            ? (name, type.ToLowerInvariant())
+            : null;
+    }
+
     // A lambda taking only HttpContext would bind as a RequestDelegate, whose result is discarded; typed as
     // Func<HttpContext, Task<IResult>> it is a route handler whose IResult is written.
     private static Func<HttpContext, Task<IResult>> Endpoint(Func<HttpContext, DirectoryAdministration, CancellationToken, Task<IResult>> action)
@@ -141,6 +159,13 @@ internal static class AdminApi
     private static async Task<IResult> RunAsync(HttpContext http, Func<DirectoryAdministration, CancellationToken, Task<IResult>> action)
     {
         var directory = FindDirectory(http.RequestServices);
+        if (directory is null && ExternalDirectory(http.RequestServices) is { } external)
+        {
+            return AdminProblems.Problem(
+                StatusCodes.Status409Conflict,
+                $"Principals are managed in the directory '{external.Name}' (type {external.Type}), not by this server: add, change and remove accounts, groups and domains there. Nothing was changed.");
+        }
+
         if (directory is null)
         {
             return AdminProblems.Problem(

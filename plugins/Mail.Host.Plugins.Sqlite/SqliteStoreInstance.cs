@@ -2,9 +2,10 @@ using Mail.Host.Storage;
 
 namespace Mail.Host.Plugins.Sqlite;
 
-/// <summary>An open <c>sqlite</c> store: it serves the data role only.</summary>
+/// <summary>An open <c>sqlite</c> store: it serves the data role, and parameterized SQL on its database file.</summary>
 /// <param name="data">The data store.</param>
-internal sealed class SqliteStoreInstance(SqliteDataStore data) : IStoreInstance
+/// <param name="sql">Parameterized SQL on the same file.</param>
+internal sealed class SqliteStoreInstance(SqliteDataStore data, SqliteSqlQueryStore sql) : IStoreInstance
 {
     /// <inheritdoc />
     public IDataStore? Data => data;
@@ -17,6 +18,9 @@ internal sealed class SqliteStoreInstance(SqliteDataStore data) : IStoreInstance
 
     /// <inheritdoc />
     public ILookupStore? Lookup => null;
+
+    /// <inheritdoc />
+    public ISqlQueryStore? Sql => sql;
 
     /// <inheritdoc />
     /// <remarks>Every commit is already durable; this folds the write-ahead log into the database file.</remarks>

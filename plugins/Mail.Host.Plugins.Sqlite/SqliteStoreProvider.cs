@@ -40,7 +40,7 @@ public sealed class SqliteStoreProvider : IStoreProvider
 
         try
         {
-            return ValueTask.FromResult<IStoreInstance>(new SqliteStoreInstance(SqliteDataStore.Open(options)));
+            return ValueTask.FromResult<IStoreInstance>(new SqliteStoreInstance(SqliteDataStore.Open(options), new SqliteSqlQueryStore(options)));
         }
         catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException)
         {

@@ -23,4 +23,13 @@ public interface IMailStores
     /// <param name="role">One role.</param>
     /// <returns><see langword="true"/> when it did.</returns>
     bool Serves(StoreRoles role);
+
+    /// <summary>
+    /// A store instance by its manifest name (<c>Stores:&lt;name&gt;</c>), whatever roles it serves, for plugins that
+    /// use a store named in their own settings (a SQL directory runs its queries through the <see cref="IStoreInstance.Sql"/>
+    /// of the store it names).
+    /// </summary>
+    /// <param name="name">The store's name in the manifest, compared regardless of case.</param>
+    /// <returns>The open instance, or <see langword="null"/> when the manifest has no store of that name.</returns>
+    IStoreInstance? FindStore(string name) => null;
 }

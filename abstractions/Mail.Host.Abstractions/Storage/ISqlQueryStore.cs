@@ -8,7 +8,7 @@ namespace Mail.Host.Storage;
 /// </summary>
 public interface ISqlQueryStore
 {
-    /// <summary>The database dialect, in lower case: <c>postgresql</c> or <c>mysql</c>.</summary>
+    /// <summary>The database dialect, in lower case: <c>postgresql</c>, <c>mysql</c> or <c>sqlite</c>.</summary>
     string Dialect { get; }
 
     /// <summary>

@@ -24,6 +24,9 @@ internal sealed class MailStores(ILogger<MailStores> logger) : IMailStores, IAsy
 
     public bool Serves(StoreRoles role) => byRole.ContainsKey(role);
 
+    public IStoreInstance? FindStore(string name)
+        => instances.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase)).Instance;
+
     /// <summary>Whether the role is served by its store's own implementation, not the engine's adapter over a data store.</summary>
     public bool IsNative(StoreRoles role) => nativeRoles.Contains(role);
 
