@@ -113,8 +113,9 @@ public sealed class ImapTestRunner(ImapTestOptions options)
             for (var i = 0; i < script.ConnectionCount; i++)
             {
                 var (user, password) = UserOf(i);
+                var number = i + 1;
                 var connection = await ImapConnection.ConnectAsync(options.Host, options.Port, options.Tls, options.Timeout, cancellationToken);
-                connection.Trace = options.Trace is null ? null : line => options.Trace($"[{script.Name} #{i + 1}] {line}");
+                connection.Trace = options.Trace is null ? null : line => options.Trace($"[{script.Name} #{number}] {line}");
                 clients.Add(new Client(connection, i, user, password));
                 var suffix = i == 0 ? "" : (i + 1).ToString(CultureInfo.InvariantCulture);
                 matcher.Set("user" + suffix, user);

@@ -96,7 +96,9 @@ internal sealed class Matcher
                         return count;
                     }
 
-                    var expanded = ExpandInput(expected.Text, received.Text, out var ignoreCase);
+                    // Like imaptest, strings compare as C strings: up to the first NUL byte.
+                    var receivedText = UpToNul(received.Text);
+                    var expanded = ExpandInput(UpToNul(expected.Text), receivedText, out var ignoreCase);
                     if (expanded is null)
                     {
                         return count;
@@ -104,8 +106,8 @@ internal sealed class Matcher
 
                     var comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
                     var matches = prefix && m == match.Count - 1
-                        ? received.Text.StartsWith(expanded, comparison)
-                        : received.Text.Equals(expanded, comparison);
+                        ? receivedText.StartsWith(expanded, comparison)
+                        : receivedText.Equals(expanded, comparison);
                     if (!matches)
                     {
                         return count;
@@ -406,6 +408,12 @@ internal sealed class Matcher
         highestModseqIndex = index;
         highestModseqValue = modseq;
         return result;
+    }
+
+    private static string UpToNul(string text)
+    {
+        var nul = text.IndexOf('\0', StringComparison.Ordinal);
+        return nul < 0 ? text : text[..nul];
     }
 
     private static string ReadName(string text, ref int i)
