@@ -118,7 +118,7 @@ public sealed class ImapRunnerDovecotTests(ITestOutputHelper output) : IDisposab
         AssertFails(results["wrong-tagged"], 3, "expected tagged reply 'no'", "OK [READ-WRITE]");
         AssertFails(results["wrong-banned"], 3, "an untagged reply the script forbids", "FETCH (UID");
         AssertFails(results["wrong-literal"], 3, "missing 1 untagged reply", "Subject: message 2");
-        AssertFails(results["wrong-flags"], 4, "missing 1 untagged reply", "(\\Seen \\Flagged)");
+        AssertFails(results["wrong-flags"], 4, "missing 1 untagged reply", "\\Flagged");
         Assert.Equal(ScriptOutcome.Skip, results["needs-capability"].Outcome);
         Assert.Equal("needs capability X-MAILHOST-NONEXISTENT", results["needs-capability"].Reason);
         Assert.Equal(ScriptOutcome.Fail, results["broken-header"].Outcome);
