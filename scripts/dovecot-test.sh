@@ -54,6 +54,9 @@ service imap-login {
 service imap {
   process_limit = 2500
 }
+service anvil {
+  client_limit = 6000
+}
 protocol imap {
   mail_max_userip_connections = 2500
 }"
