@@ -32,6 +32,7 @@ command -v dovecot >/dev/null || { echo "imap-load: dovecot is missing (scripts/
 ulimit -n 16384 2>/dev/null || ulimit -n 4096
 
 work=$(mktemp -d /tmp/mailhost-imap-bench.XXXXXX)
+chmod o+x "$work"  # Dovecot's mail user reaches its maildirs below it
 server_pid=
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true

@@ -25,7 +25,11 @@ internal sealed class LoadRun(LoadTarget target, MessageCorpus corpus, string ma
     public async Task SeedAsync(int messages, CancellationToken cancellationToken)
     {
         await using var client = await LoadClient.ConnectAsync(target, cancellationToken);
-        await client.CommandAsync($"LOGIN \"{target.User}\" \"{target.Password}\"", cancellationToken);
+        if (!await client.CommandAsync($"LOGIN \"{target.User}\" \"{target.Password}\"", cancellationToken))
+        {
+            throw new IOException($"{target.Label}: LOGIN as {target.User} failed");
+        }
+
         await client.CommandAsync("DELETE " + mailbox, cancellationToken);
         if (!await client.CommandAsync("CREATE " + mailbox, cancellationToken))
         {
