@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs (if missing) and starts, or stops, the servers the test suite talks to: PostgreSQL, MariaDB, Redis, an
-# S3 server (s3rver) and OpenLDAP (slapd, with the test directory in tests/ldap), each on 127.0.0.1 on its own port with its data in WORKDIR; and installs the SMTP test clients
-# swaks and smtp-source. `start` writes WORKDIR/services.env
+# S3 server (s3rver) and OpenLDAP (slapd, with the test directory in tests/ldap), each on 127.0.0.1 on its own port
+# with its data in WORKDIR, and a private Dovecot (the reference IMAP server of the conformance runner,
+# scripts/dovecot-test.sh); and installs the SMTP test clients swaks and smtp-source. `start` writes WORKDIR/services.env
 # with the MAILHOST_TEST_* variables the tests read; a test whose variable is missing is skipped and says so.
 set -euo pipefail
 
 usage() {
   cat <<'USAGE'
 Usage: scripts/services.sh start|stop WORKDIR
-  start  installs missing Debian/npm packages, starts PostgreSQL, MariaDB, Redis, s3rver and slapd on free loopback ports
+  start  installs missing Debian/npm packages, starts PostgreSQL, MariaDB, Redis, s3rver, slapd and Dovecot on free loopback ports
          with data under WORKDIR, waits until each answers, and writes WORKDIR/services.env
   stop   stops whatever start started in WORKDIR
 USAGE
@@ -21,6 +22,7 @@ case "${1:-}" in
 esac
 
 action=$1
+here=$(cd "$(dirname "$0")" && pwd)
 work=$(mkdir -p "$2" && cd "$2" && pwd)
 svc="$work/services"
 # The database servers run as their own users, which must be able to reach their folders (mktemp makes 0700).
@@ -32,7 +34,7 @@ chmod 755 "$svc"
 # running on this machine (another run's, or a developer's own).
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 if [ "$action" = start ]; then
-  printf 'PG_PORT=%s\nMARIADB_PORT=%s\nREDIS_PORT=%s\nS3_PORT=%s\nLDAP_PORT=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" > "$svc/ports"
+  printf 'PG_PORT=%s\nMARIADB_PORT=%s\nREDIS_PORT=%s\nS3_PORT=%s\nLDAP_PORT=%s\nDOVECOT_PORT=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" > "$svc/ports"
 fi
 # shellcheck disable=SC1091
 [ -f "$svc/ports" ] && . "$svc/ports"
@@ -48,6 +50,8 @@ install_missing() {
   # The SMTP tests' clients: swaks, and smtp-source from the postfix package (which is installed, not run).
   command -v swaks >/dev/null 2>&1 || missing+=(swaks)
   command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
+  # The reference IMAP server for the conformance runner and the IMAP load generator.
+  command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
       echo "services: missing ${missing[*]}; install them (Debian: apt-get install ${missing[*]})" >&2
@@ -146,7 +150,19 @@ CONF
   } >> "$work/services.env"
 }
 
+start_dovecot() {
+  "$here/dovecot-test.sh" start "$svc/dovecot" "$DOVECOT_PORT"
+  {
+    echo "MAILHOST_TEST_DOVECOT='127.0.0.1:$DOVECOT_PORT'"
+    echo "MAILHOST_TEST_DOVECOT_USER='imaptest1'"
+    echo "MAILHOST_TEST_DOVECOT_PASSWORD='Imaptest-Pass-1'"
+    echo "MAILHOST_TEST_DOVECOT_USER2='imaptest2'"
+    echo "MAILHOST_TEST_DOVECOT_PASSWORD2='Imaptest-Pass-2'"
+  } >> "$work/services.env"
+}
+
 stop_all() {
+  "$here/dovecot-test.sh" stop "$svc/dovecot" 2>/dev/null || true
   # npm's launcher runs node as a child, so the server is found by its data folder rather than a pid.
   pkill -f "s3rver -d $svc/s3/data" 2>/dev/null || true
   if [ -f "$svc/ldap/slapd.pid" ]; then kill "$(cat "$svc/ldap/slapd.pid")" 2>/dev/null || true; fi
@@ -168,4 +184,5 @@ start_mariadb
 start_redis
 start_s3
 start_ldap
-echo "services: started PostgreSQL :$PG_PORT, MariaDB :$MARIADB_PORT, Redis :$REDIS_PORT, s3rver :$S3_PORT, slapd :$LDAP_PORT (settings in $work/services.env)"
+start_dovecot
+echo "services: started PostgreSQL :$PG_PORT, MariaDB :$MARIADB_PORT, Redis :$REDIS_PORT, s3rver :$S3_PORT, slapd :$LDAP_PORT, Dovecot :$DOVECOT_PORT (settings in $work/services.env)"
