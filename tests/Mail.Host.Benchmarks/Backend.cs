@@ -12,8 +12,45 @@ public static class Backend
     /// <summary>The SQLite store (plugin <c>sqlite</c>).</summary>
     public const string Sqlite = "sqlite";
 
+    /// <summary>The PostgreSQL store (plugin <c>postgresql</c>), on the server named by <c>MAILHOST_BENCH_POSTGRES</c>.</summary>
+    public const string PostgreSql = "postgresql";
+
+    /// <summary>The MySQL/MariaDB store (plugin <c>mysql</c>), on the server named by <c>MAILHOST_BENCH_MARIADB</c>.</summary>
+    public const string MariaDb = "mysql";
+
+    /// <summary>The environment variable holding the PostgreSQL connection string.</summary>
+    public const string PostgreSqlVariable = "MAILHOST_BENCH_POSTGRES";
+
+    /// <summary>The environment variable holding the MariaDB connection string.</summary>
+    public const string MariaDbVariable = "MAILHOST_BENCH_MARIADB";
+
+    /// <summary>
+    /// The backends of a run: the embedded ones always, PostgreSQL and MariaDB when their connection strings are set
+    /// (tests/bench/engine-bench.sh starts both servers and sets them).
+    /// </summary>
+    public static IEnumerable<string> Available()
+    {
+        yield return Memory;
+        yield return RocksDb;
+        yield return Sqlite;
+        if (Environment.GetEnvironmentVariable(PostgreSqlVariable) is { Length: > 0 })
+        {
+            yield return PostgreSql;
+        }
+
+        if (Environment.GetEnvironmentVariable(MariaDbVariable) is { Length: > 0 })
+        {
+            yield return MariaDb;
+        }
+    }
+
     /// <summary>Whether the backend keeps its data in files, so a prepared dataset can be kept between runs.</summary>
     /// <param name="backend">The backend's name.</param>
     /// <returns><see langword="true"/> for the backends on disk.</returns>
     public static bool IsPersistent(string backend) => backend is RocksDb or Sqlite;
+
+    /// <summary>Whether the backend is a server the benchmark shares with nothing else for the run.</summary>
+    /// <param name="backend">The backend's name.</param>
+    /// <returns><see langword="true"/> for PostgreSQL and MariaDB.</returns>
+    public static bool IsServer(string backend) => backend is PostgreSql or MariaDb;
 }

@@ -1,5 +1,7 @@
 using Mail.Host.Engine.Storage;
 using Mail.Host.Plugins.InMemory;
+using Mail.Host.Plugins.MySql;
+using Mail.Host.Plugins.PostgreSql;
 using Mail.Host.Plugins.RocksDb;
 using Mail.Host.Plugins.Sqlite;
 using Mail.Host.Storage;
@@ -36,7 +38,8 @@ internal sealed class BenchmarkStore : IAsyncDisposable
     /// <param name="syncWrites">
     /// For RocksDB: <see langword="false"/> only to load a dataset faster; what is measured always runs synced.
     /// </param>
-    public static async ValueTask<BenchmarkStore> OpenAsync(string backend, string folder, bool syncWrites = true)
+    /// <param name="tablePrefix">For PostgreSQL and MariaDB: the prefix of the tables, so each run or dataset has its own.</param>
+    public static async ValueTask<BenchmarkStore> OpenAsync(string backend, string folder, bool syncWrites = true, string? tablePrefix = null)
     {
         System.IO.Directory.CreateDirectory(folder);
         var settings = new Dictionary<string, string?> { ["Type"] = backend };
@@ -55,8 +58,18 @@ internal sealed class BenchmarkStore : IAsyncDisposable
                 provider = new SqliteStoreProvider();
                 settings["Path"] = "mail.sqlite";
                 break;
+            case Backend.PostgreSql:
+                provider = new PostgreSqlStoreProvider();
+                settings["ConnectionString"] = Require(Backend.PostgreSqlVariable);
+                settings["TablePrefix"] = tablePrefix ?? UniquePrefix();
+                break;
+            case Backend.MariaDb:
+                provider = new MySqlStoreProvider();
+                settings["ConnectionString"] = Require(Backend.MariaDbVariable);
+                settings["TablePrefix"] = tablePrefix ?? UniquePrefix();
+                break;
             default:
-                throw new ArgumentException($"Unknown backend '{backend}'; use {Backend.Memory}, {Backend.RocksDb} or {Backend.Sqlite}.", nameof(backend));
+                throw new ArgumentException($"Unknown backend '{backend}'; use one of {string.Join(", ", Backend.Available())}.", nameof(backend));
         }
 
         var context = new StoreContext
@@ -69,6 +82,14 @@ internal sealed class BenchmarkStore : IAsyncDisposable
         var instance = await provider.OpenAsync(context, CancellationToken.None);
         return new BenchmarkStore(instance, instance.Data ?? throw new InvalidOperationException($"The {backend} store does not serve the data role."));
     }
+
+    /// <summary>A table prefix no other run uses.</summary>
+    public static string UniquePrefix() => "bench_" + Guid.NewGuid().ToString("N")[..10] + "_";
+
+    private static string Require(string variable)
+        => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{variable} is not set: run tests/bench/engine-bench.sh, which starts the server and sets it.");
 
     /// <summary>A new, empty folder for one run.</summary>
     public static string NewFolder(string purpose)

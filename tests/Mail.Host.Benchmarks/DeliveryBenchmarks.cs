@@ -41,8 +41,11 @@ public class DeliveryBenchmarks
     private long sequence;
 
     /// <summary>The backend under the engine.</summary>
-    [Params(Backend.Memory, Backend.RocksDb, Backend.Sqlite)]
+    [ParamsSource(nameof(Stores))]
     public string Store { get; set; } = Backend.Memory;
+
+    /// <summary>The backends of this run (see <see cref="Backend.Available"/>).</summary>
+    public static IEnumerable<string> Stores => Backend.Available();
 
     /// <summary>The recipients of each delivery.</summary>
     [Params(1, 3)]

@@ -22,6 +22,10 @@ internal static class FullTextDataset
     /// <summary>Part of the folder name of a kept dataset; raise it whenever the generator's output changes.</summary>
     private const int Version = 1;
 
+    private const string LoadedSubspace = "bench_dataset";
+
+    private static readonly byte[] LoadedKey = "loaded"u8.ToArray();
+
     /// <summary>Messages generated and loaded at a time, so the whole dataset is never in memory at once.</summary>
     private const int ChunkSize = 500;
 
@@ -31,6 +35,25 @@ internal static class FullTextDataset
     /// <summary>Opens the dataset of <paramref name="messages"/> messages on <paramref name="backend"/>, loading it if needed.</summary>
     public static async ValueTask<(BenchmarkStore Store, string? ScratchFolder)> OpenAsync(string backend, int messages)
     {
+        if (Backend.IsServer(backend))
+        {
+            // One dataset per server for the run: its tables carry the dataset's name, and a key written after the
+            // load says it is complete, so the second and later benchmark processes reuse it.
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"fts{messages}v{Version}_");
+            var server = await BenchmarkStore.OpenAsync(backend, BenchmarkStore.NewFolder("fts-" + backend), tablePrefix: prefix);
+            if (await server.Data.GetAsync(LoadedSubspace, LoadedKey) is null)
+            {
+                await LoadAsync(server, backend, messages);
+                await server.Data.CommitAsync(new WriteBatch().Set(LoadedSubspace, LoadedKey, [1]));
+            }
+            else
+            {
+                Console.WriteLine($"// Dataset: {messages} messages already loaded in tables {prefix}*");
+            }
+
+            return (server, null);
+        }
+
         if (!Backend.IsPersistent(backend))
         {
             var scratch = BenchmarkStore.NewFolder("fts-" + backend);

@@ -17,8 +17,11 @@ public class FullTextSearchBenchmarks
     private IFullTextStore? index;
 
     /// <summary>The backend holding the index.</summary>
-    [Params(Backend.Memory, Backend.RocksDb, Backend.Sqlite)]
+    [ParamsSource(nameof(Stores))]
     public string Store { get; set; } = Backend.Memory;
+
+    /// <summary>The backends of this run (see <see cref="Backend.Available"/>).</summary>
+    public static IEnumerable<string> Stores => Backend.Available();
 
     /// <summary>Opens (loading it if needed) the dataset and reports what each query matches.</summary>
     /// <returns>A task that completes when the index is ready.</returns>
