@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (if missing) and starts, or stops, the servers the test suite talks to: PostgreSQL, MariaDB, Redis and an
 # S3 server (s3rver), each on 127.0.0.1 on its own port with its data in WORKDIR; and installs the SMTP test clients
-# swaks and smtp-source. `start` writes WORKDIR/services.env
+# swaks and smtp-source and the IMAP sync client mbsync (isync). `start` writes WORKDIR/services.env
 # with the MAILHOST_TEST_* variables the tests read; a test whose variable is missing is skipped and says so.
 set -euo pipefail
 
@@ -46,6 +46,8 @@ install_missing() {
   # The SMTP tests' clients: swaks, and smtp-source from the postfix package (which is installed, not run).
   command -v swaks >/dev/null 2>&1 || missing+=(swaks)
   command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
+  # The IMAP tests' full-sync client.
+  command -v mbsync >/dev/null 2>&1 || missing+=(isync)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
       echo "services: missing ${missing[*]}; install them (Debian: apt-get install ${missing[*]})" >&2

@@ -86,10 +86,9 @@ internal sealed partial class ImapSession
         await Account.DeleteMailboxAsync(mailbox.Id, removeMessages: true).ConfigureAwait(false);
         if (selected?.Id == mailbox.Id)
         {
+            // The mailbox is gone: the session leaves the selected state.
             selected = null;
             state = ImapState.Authenticated;
-            Send("* BYE The selected mailbox was deleted");
-            state = ImapState.Logout;
         }
 
         Ok("DELETE completed");

@@ -255,7 +255,7 @@ internal sealed partial class ImapSession
             or "STATUS" or "APPEND" or "NAMESPACE" or "IDLE" or "UNAUTHENTICATE" or "GETQUOTA" or "GETQUOTAROOT" or "SETQUOTA"
             => state is ImapState.Authenticated or ImapState.Selected,
         "CHECK" or "CLOSE" or "UNSELECT" or "EXPUNGE" or "SEARCH" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SORT" or "THREAD"
-            or "ESEARCH" => state == ImapState.Selected,
+            => state == ImapState.Selected,
         _ => throw new ImapParseException($"Unknown command {(name.Length > 32 ? name[..32] : name)}"),
     };
 
@@ -349,7 +349,6 @@ internal sealed partial class ImapSession
                 await ExpungeAsync(parser, uid).ConfigureAwait(false);
                 break;
             case "SEARCH":
-            case "ESEARCH":
                 await SearchAsync(parser, uid).ConfigureAwait(false);
                 break;
             case "SORT":
