@@ -80,16 +80,19 @@ internal sealed partial class ImapSession
             ? new KeywordUpdateResult()
             : await Account.SetKeywordsAsync(view.Id, uids, operation, keywords, unchangedSince).ConfigureAwait(false);
         var updated = result.Updated.ToDictionary(m => m.Uid);
+        var newKeywords = false;
         foreach (var message in result.Updated)
         {
             view.Messages[message.Uid] = (message.Keywords, message.ModSeq);
             foreach (var keyword in message.Keywords)
             {
-                if (view.Keywords.Add(keyword))
-                {
-                    Send($"* FLAGS ({FlagList(view)})");
-                }
+                newKeywords |= view.Keywords.Add(keyword) && !IsSystemKeyword(keyword);
             }
+        }
+
+        if (newKeywords)
+        {
+            Send($"* FLAGS ({FlagList(view)})");
         }
 
         var modified = result.Modified.ToHashSet();

@@ -222,12 +222,15 @@ internal sealed partial class ImapSession
         }
     }
 
+    private static bool IsSystemKeyword(string keyword)
+        => keyword is MailKeywords.Seen or MailKeywords.Answered or MailKeywords.Flagged or MailKeywords.Draft or MailKeywords.Deleted;
+
     private static string FlagList(SelectedMailbox view)
     {
         var builder = new StringBuilder(SystemFlags);
         foreach (var keyword in view.Keywords.Order(StringComparer.Ordinal))
         {
-            if (keyword is not (MailKeywords.Seen or MailKeywords.Answered or MailKeywords.Flagged or MailKeywords.Draft or MailKeywords.Deleted))
+            if (!IsSystemKeyword(keyword))
             {
                 builder.Append(' ').Append(keyword);
             }
@@ -342,7 +345,7 @@ internal sealed partial class ImapSession
         {
             foreach (var keyword in message.Keywords)
             {
-                newKeywords |= view.Keywords.Add(keyword);
+                newKeywords |= view.Keywords.Add(keyword) && !IsSystemKeyword(keyword);
             }
 
             if (view.Messages.TryGetValue(message.Uid, out var known))

@@ -125,7 +125,7 @@ public sealed class ImapClientToolTests(DeploymentFixture fixture) : IDisposable
             var inbox = client.Inbox;
             await inbox.OpenAsync(FolderAccess.ReadOnly);
             var summaries = await inbox.FetchAsync(0, -1, MessageSummaryItems.Envelope | MessageSummaryItems.Flags);
-            var subjects = summaries.Select(s => s.Envelope.Subject).Order().ToList();
+            var subjects = summaries.Select(s => s.Envelope!.Subject).Order().ToList();
             Assert.Equal(["Synced 1", "Synced 2", "Written locally"], subjects);
             Assert.Single(summaries, s => s.Flags!.Value.HasFlag(MessageFlags.Flagged));
             await client.DisconnectAsync(true);

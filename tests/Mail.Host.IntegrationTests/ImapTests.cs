@@ -93,11 +93,11 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
         var inbox = client.Inbox;
         await inbox.OpenAsync(FolderAccess.ReadWrite);
         var first = Message("Alpha report", "bob@example.org", "Plain text body for the alpha report.");
-        var second = MultipartMessage("Re: Alpha report", "carol@example.org", first.MessageId);
+        var second = MultipartMessage("Re: Alpha report", "carol@example.org", first.MessageId!);
         var third = Message("Zulu notes", "dave@example.org", "Another body with the word marmalade.");
         var uid1 = await inbox.AppendAsync(first, MessageFlags.Seen);
         var uid2 = await inbox.AppendAsync(second, MessageFlags.None);
-        var uid3 = await inbox.AppendAsync(third, MessageFlags.Flagged);
+        var uid3 = (await inbox.AppendAsync(third, MessageFlags.Flagged))!;
         Assert.NotNull(uid1);
         Assert.True(uid2!.Value.Id > uid1!.Value.Id);
         await inbox.CheckAsync();
@@ -105,15 +105,15 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
 
         var summaries = await inbox.FetchAsync(0, -1, MessageSummaryItems.Envelope | MessageSummaryItems.BodyStructure | MessageSummaryItems.Flags | MessageSummaryItems.UniqueId | MessageSummaryItems.Size | MessageSummaryItems.InternalDate | MessageSummaryItems.PreviewText);
         Assert.Equal(3, summaries.Count);
-        Assert.Equal("Alpha report", summaries[0].Envelope.Subject);
-        Assert.Equal("bob@example.org", summaries[0].Envelope.From.Mailboxes.Single().Address);
-        Assert.Equal("Bob", summaries[0].Envelope.From.Mailboxes.Single().Name);
-        Assert.Equal(first.MessageId, summaries[0].Envelope.MessageId);
+        Assert.Equal("Alpha report", summaries[0].Envelope!.Subject);
+        Assert.Equal("bob@example.org", summaries[0].Envelope!.From.Mailboxes.Single().Address);
+        Assert.Equal("Bob", summaries[0].Envelope!.From.Mailboxes.Single().Name);
+        Assert.Equal(first.MessageId, summaries[0].Envelope!.MessageId);
         Assert.True(summaries[0].Flags!.Value.HasFlag(MessageFlags.Seen));
         Assert.True(summaries[2].Flags!.Value.HasFlag(MessageFlags.Flagged));
         Assert.IsType<BodyPartMultipart>(summaries[1].Body);
-        var multipart = (BodyPartMultipart)summaries[1].Body;
-        Assert.Equal("mixed", multipart.ContentType.MediaSubtype, ignoreCase: true);
+        var multipart = (BodyPartMultipart)summaries[1].Body!;
+        Assert.Equal("mixed", multipart.ContentType!.MediaSubtype, ignoreCase: true);
         Assert.Equal(2, multipart.BodyParts.Count);
         var attachment = (BodyPartBasic)multipart.BodyParts[1];
         Assert.Equal("notes.txt", attachment.FileName);
@@ -125,7 +125,7 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
         var file = (MimePart)await inbox.GetBodyPartAsync(summaries[1].UniqueId, attachment);
         using (var decoded = new MemoryStream())
         {
-            await file.Content.DecodeToAsync(decoded);
+            await file.Content!.DecodeToAsync(decoded);
             Assert.Equal("attached notes\r\n", Encoding.ASCII.GetString(decoded.ToArray()));
         }
 
@@ -153,15 +153,15 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
 
         // Flags, copy, move, expunge.
         await inbox.AddFlagsAsync(uid2.Value, MessageFlags.Answered, true);
-        await inbox.AddFlagsAsync(uid2.Value, ["$Label1"], true);
+        await inbox.StoreAsync(uid2.Value, new StoreFlagsRequest(StoreAction.Add, new HashSet<string> { "$Label1" }) { Silent = true });
         var flags = (await inbox.FetchAsync([uid2.Value], MessageSummaryItems.Flags)).Single();
         Assert.True(flags.Flags!.Value.HasFlag(MessageFlags.Answered));
         Assert.Contains("$label1", flags.Keywords, StringComparer.OrdinalIgnoreCase);
 
-        var copied = await inbox.CopyToAsync([uid1.Value], work);
+        var copied = await inbox.CopyToAsync([uid1.Value], work!);
         Assert.NotNull(copied);
         Assert.Single(copied.Destination);
-        var moved = await inbox.MoveToAsync([uid3.Value], work);
+        var moved = await inbox.MoveToAsync([uid3.Value], work!);
         Assert.Single(moved!.Destination);
         Assert.Equal(2, inbox.Count);
         await inbox.AddFlagsAsync(uid1.Value, MessageFlags.Deleted, true);
@@ -173,7 +173,7 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
         await status.StatusAsync(StatusItems.Count | StatusItems.UidNext | StatusItems.Size);
         Assert.Equal(2, status.Count);
         await status.OpenAsync(FolderAccess.ReadOnly);
-        var subjects = (await status.FetchAsync(0, -1, MessageSummaryItems.Envelope)).Select(s => s.Envelope.Subject).Order().ToList();
+        var subjects = (await status.FetchAsync(0, -1, MessageSummaryItems.Envelope)).Select(s => s.Envelope!.Subject).Order().ToList();
         Assert.Equal(["Alpha report", "Zulu notes"], subjects);
         await client.DisconnectAsync(true);
     }
@@ -236,7 +236,8 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
             uids.Add((await inbox.AppendAsync(Message($"Message {i}", "bob@example.org", "Body " + i)))!.Value);
         }
 
-        await inbox.CheckAsync();
+        await inbox.CloseAsync();
+        await inbox.OpenAsync(FolderAccess.ReadOnly);
         var validity = inbox.UidValidity;
         var modSeq = inbox.HighestModSeq;
         await inbox.CloseAsync();
