@@ -134,7 +134,13 @@ internal sealed class ImapCommandReader(LineConnection connection, ImapListenerO
         }
 
         var rest = span[(first + 1)..];
-        return rest.Length > 7 && System.Text.Ascii.EqualsIgnoreCase(rest[..7], "APPEND "u8);
+        if (rest.Length > 4 && System.Text.Ascii.EqualsIgnoreCase(rest[..4], "UID "u8))
+        {
+            rest = rest[4..];
+        }
+
+        return (rest.Length > 7 && System.Text.Ascii.EqualsIgnoreCase(rest[..7], "APPEND "u8))
+            || (rest.Length > 8 && System.Text.Ascii.EqualsIgnoreCase(rest[..8], "REPLACE "u8));
     }
 
     private async ValueTask<byte[]> ReadBytesAsync(int size, CancellationToken cancellationToken)

@@ -395,55 +395,7 @@ internal sealed partial class ImapSession
         var messages = new List<(List<string> Keywords, DateTimeOffset? Date, byte[] Data)>();
         while (parser.TrySpace())
         {
-            var keywords = new List<string>();
-            DateTimeOffset? date = null;
-            if (parser.Peek() == (byte)'(')
-            {
-                foreach (var flag in parser.ReadFlags())
-                {
-                    keywords.Add(ToKeyword(flag));
-                }
-
-                parser.ExpectSpace();
-            }
-
-            if (parser.Peek() == (byte)'"')
-            {
-                var text = Encoding.ASCII.GetString(parser.ReadStringBytes());
-                if (!ImapText.TryParseDateTime(text, out var parsed))
-                {
-                    throw new ImapParseException("Invalid date-time");
-                }
-
-                date = parsed;
-                parser.ExpectSpace();
-            }
-
-            byte[] data;
-            if (parser.PeekLiteral())
-            {
-                data = parser.ReadLiteral(out _);
-            }
-            else
-            {
-                var atom = parser.ReadAtom();
-                if (!atom.Equals("UTF8", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new ImapParseException("Expected the message as a literal");
-                }
-
-                parser.ExpectSpace();
-                parser.Expect('(');
-                data = parser.ReadLiteral(out _);
-                parser.Expect(')');
-            }
-
-            if (data.Length > listener.AppendLimit)
-            {
-                throw new ImapNoException("The message is larger than APPENDLIMIT", "TOOBIG");
-            }
-
-            messages.Add((keywords, date, data));
+            messages.Add(ReadAppendMessage(parser));
         }
 
         parser.ExpectEnd();
@@ -474,6 +426,103 @@ internal sealed partial class ImapSession
         }
 
         Ok($"[APPENDUID {validity} {UidSet(uids)}] APPEND completed");
+    }
+
+    /// <summary>Reads <c>[flags] [date-time] literal</c> (or <c>UTF8 (literal8)</c>) of APPEND and REPLACE.</summary>
+    private (List<string> Keywords, DateTimeOffset? Date, byte[] Data) ReadAppendMessage(ImapParser parser)
+    {
+        var keywords = new List<string>();
+        DateTimeOffset? date = null;
+        if (parser.Peek() == (byte)'(')
+        {
+            foreach (var flag in parser.ReadFlags())
+            {
+                keywords.Add(ToKeyword(flag));
+            }
+
+            parser.ExpectSpace();
+        }
+
+        if (parser.Peek() == (byte)'"')
+        {
+            var text = Encoding.ASCII.GetString(parser.ReadStringBytes());
+            if (!ImapText.TryParseDateTime(text, out var parsed))
+            {
+                throw new ImapParseException("Invalid date-time");
+            }
+
+            date = parsed;
+            parser.ExpectSpace();
+        }
+
+        byte[] data;
+        if (parser.PeekLiteral())
+        {
+            data = parser.ReadLiteral(out _);
+        }
+        else
+        {
+            var atom = parser.ReadAtom();
+            if (!atom.Equals("UTF8", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ImapParseException("Expected the message as a literal");
+            }
+
+            parser.ExpectSpace();
+            parser.Expect('(');
+            data = parser.ReadLiteral(out _);
+            parser.Expect(')');
+        }
+
+        if (data.Length > listener.AppendLimit)
+        {
+            throw new ImapNoException("The message is larger than APPENDLIMIT", "TOOBIG");
+        }
+
+        return (keywords, date, data);
+    }
+
+    /// <summary>REPLACE (RFC 8508): appends the new message, then expunges the one it replaces.</summary>
+    private async ValueTask ReplaceAsync(ImapParser parser, bool uid)
+    {
+        parser.ExpectSpace();
+        var set = SequenceSet.Parse(parser.ReadAtom());
+        if (set.IsSaved || set.Ranges.Count != 1 || set.Ranges[0].First != set.Ranges[0].Last || set.Ranges[0].First == uint.MaxValue)
+        {
+            throw new ImapParseException("REPLACE takes one message number");
+        }
+
+        parser.ExpectSpace();
+        var name = ReadMailboxName(parser);
+        parser.ExpectSpace();
+        var (keywords, date, data) = ReadAppendMessage(parser);
+        parser.ExpectEnd();
+        var view = Selected;
+        if (view.ReadOnly)
+        {
+            throw new ImapNoException("The mailbox is read-only", "READ-ONLY");
+        }
+
+        var old = ResolveSet(set, uid);
+        if (old.Count == 0)
+        {
+            throw new ImapNoException("No such message", "NONEXISTENT");
+        }
+
+        var mailbox = await FindMailboxAsync(name, "TRYCREATE").ConfigureAwait(false);
+        using var stream = new MemoryStream(data, writable: false);
+        var result = await Account.AppendAsync(mailbox.Id, stream, keywords, date).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new ImapNoException("Over quota", "OVERQUOTA");
+        }
+
+        Send($"* OK [APPENDUID {result.UidValidity} {result.Uid}] Replacement message ready");
+        await Account.SetKeywordsAsync(view.Id, old, KeywordOperation.Add, [MailKeywords.Deleted]).ConfigureAwait(false);
+        var expunged = await Account.ExpungeAsync(view.Id, old).ConfigureAwait(false);
+        ReportExpunged(view, expunged);
+        await SyncAsync(allowExpunge: true).ConfigureAwait(false);
+        Ok("REPLACE completed");
     }
 
     private static string ToKeyword(string flag)

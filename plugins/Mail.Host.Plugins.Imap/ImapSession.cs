@@ -187,7 +187,7 @@ internal sealed partial class ImapSession
                 parser.ExpectSpace();
                 name = parser.ReadAtom().ToUpperInvariant();
                 uid = true;
-                if (name is not ("FETCH" or "STORE" or "COPY" or "MOVE" or "SEARCH" or "SORT" or "THREAD" or "EXPUNGE"))
+                if (name is not ("FETCH" or "STORE" or "COPY" or "MOVE" or "SEARCH" or "SORT" or "THREAD" or "EXPUNGE" or "REPLACE"))
                 {
                     throw new ImapParseException($"UID {name} is not a command");
                 }
@@ -255,6 +255,7 @@ internal sealed partial class ImapSession
             or "STATUS" or "APPEND" or "NAMESPACE" or "IDLE" or "UNAUTHENTICATE" or "GETQUOTA" or "GETQUOTAROOT" or "SETQUOTA"
             => state is ImapState.Authenticated or ImapState.Selected,
         "CHECK" or "CLOSE" or "UNSELECT" or "EXPUNGE" or "SEARCH" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SORT" or "THREAD"
+            or "REPLACE"
             => state == ImapState.Selected,
         _ => throw new ImapParseException($"Unknown command {(name.Length > 32 ? name[..32] : name)}"),
     };
@@ -363,6 +364,9 @@ internal sealed partial class ImapSession
             case "STORE":
                 await StoreAsync(parser, uid).ConfigureAwait(false);
                 break;
+            case "REPLACE":
+                await ReplaceAsync(parser, uid).ConfigureAwait(false);
+                break;
             case "COPY":
             case "MOVE":
                 await CopyAsync(parser, uid, move: name == "MOVE").ConfigureAwait(false);
@@ -372,7 +376,12 @@ internal sealed partial class ImapSession
         }
     }
 
-    private void Ok(string text) => Send($"{tag} OK {text}");
+    private void Ok(string text)
+    {
+        // MaxErrors counts errors in a row: a command that succeeds starts the count again.
+        errors = 0;
+        Send($"{tag} OK {text}");
+    }
 
     private string Capabilities()
     {
@@ -391,7 +400,7 @@ internal sealed partial class ImapSession
         builder.Append(" NAMESPACE UNSELECT CHILDREN UIDPLUS MOVE BINARY MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN")
             .Append(" SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES LIST-EXTENDED LIST-STATUS SPECIAL-USE")
             .Append(" CREATE-SPECIAL-USE STATUS=SIZE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE UTF8=ACCEPT OBJECTID PREVIEW")
-            .Append(" UNAUTHENTICATE APPENDLIMIT=").Append(ImapText.Number(Math.Min(listener.AppendLimit, uint.MaxValue)));
+            .Append(" UNAUTHENTICATE REPLACE APPENDLIMIT=").Append(ImapText.Number(Math.Min(listener.AppendLimit, uint.MaxValue)));
         return builder.ToString();
     }
 

@@ -160,7 +160,9 @@ public sealed class ImapBadInputTests(DeploymentFixture fixture) : IDisposable
         }
 
         Assert.True(closed || !client.Connected, "the server kept a client that never reads");
-        Assert.StartsWith("c OK", (await setup.CommandAsync("c", "NOOP"))[^1]);
+        using var after = await ImapWire.ConnectAsync(ImapPort);
+        await after.GreetingAsync();
+        Assert.StartsWith("c OK", (await after.CommandAsync("c", $"LOGIN alice \"{ImapTests.AlicePassword}\""))[^1]);
     }
 
     [Fact]

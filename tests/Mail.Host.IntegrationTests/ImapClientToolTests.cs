@@ -86,7 +86,7 @@ public sealed class ImapClientToolTests(DeploymentFixture fixture) : IDisposable
             Port {deployment.ListenerPorts["imaps"]}
             User alice
             Pass "{ImapTests.AlicePassword}"
-            TLSType IMAPS
+            SSLType IMAPS
             CertificateFile {certificate}
 
             IMAPStore remote

@@ -270,6 +270,43 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
         await client.DisconnectAsync(true);
     }
 
+    [Fact]
+    public async Task Raw_commands_cover_esearch_searchres_binary_replace_list_status_quota_namespace_id_rev2_and_unauthenticate()
+    {
+        await StartAsync();
+        using var wire = await ImapWire.ConnectAsync(ImapPort);
+        await wire.GreetingAsync();
+        Assert.Contains("* ID (\"name\" \"Mail Host\"", string.Join('\n', await wire.CommandAsync("a0", "ID (\"name\" \"test\")")));
+        await wire.CommandAsync("a1", $"LOGIN alice \"{AlicePassword}\"");
+        Assert.Contains("* NAMESPACE ((\"\" \"/\")) NIL NIL", await wire.CommandAsync("a2", "NAMESPACE"));
+        var body = "From: Bob <bob@example.org>\r\nSubject: Binary\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\naMOpbGxvIHdvcmxk\r\n";
+        Assert.StartsWith("a3 OK [APPENDUID ", (await wire.CommandAsync("a3", $"APPEND INBOX (\\Seen) {{{Encoding.UTF8.GetByteCount(body)}+}}\r\n{body} (\\Flagged) {{{Encoding.UTF8.GetByteCount(body)}+}}\r\n{body}"))[^1]);
+        await wire.CommandAsync("a4", "SELECT INBOX");
+        Assert.Contains("* ESEARCH (TAG \"a5\") UID MIN 1 MAX 2 COUNT 2 ALL 1:2", await wire.CommandAsync("a5", "UID SEARCH RETURN (MIN MAX COUNT ALL) ALL"));
+        Assert.Equal(["a6 OK SEARCH completed"], await wire.CommandAsync("a6", "SEARCH RETURN (SAVE) FLAGGED"));
+        Assert.StartsWith("* 2 FETCH (UID 2 FLAGS (", (await wire.CommandAsync("a7", "FETCH $ (UID FLAGS)"))[0]);
+        var binary = await wire.CommandAsync("a8", "FETCH 1 (BINARY.PEEK[1] BINARY.SIZE[1])");
+        Assert.Contains("* 1 FETCH (BINARY[1] {12}", binary[0]);
+        Assert.Contains("h\u00e9llo world BINARY.SIZE[1] 12)", string.Join('\n', binary));
+        var replacement = "Subject: Replaced\r\n\r\nNew\r\n";
+        var replace = await wire.CommandAsync("a9", $"UID REPLACE 1 INBOX {{{replacement.Length}+}}\r\n{replacement}");
+        Assert.StartsWith("* OK [APPENDUID ", replace[0]);
+        Assert.Contains("* 1 EXPUNGE", replace);
+        Assert.StartsWith("a9 OK", replace[^1]);
+        var listStatus = await wire.CommandAsync("b1", "LIST (SPECIAL-USE) \"\" \"*\" RETURN (STATUS (MESSAGES UIDNEXT SIZE))");
+        Assert.Contains("* LIST (\\HasNoChildren \\Sent) \"/\" Sent", listStatus);
+        Assert.Contains(listStatus, l => l.StartsWith("* STATUS Sent (MESSAGES 0 UIDNEXT 1 SIZE 0)", StringComparison.Ordinal));
+        Assert.DoesNotContain(listStatus, l => l.Contains("INBOX", StringComparison.Ordinal));
+        var quota = await wire.CommandAsync("b2", "GETQUOTAROOT INBOX");
+        Assert.Equal("* QUOTAROOT INBOX \"\"", quota[0]);
+        Assert.StartsWith("* QUOTA \"\" (", quota[1]);
+        Assert.Contains("* ENABLED IMAP4rev2", await wire.CommandAsync("b3", "ENABLE IMAP4rev2"));
+        Assert.Contains(await wire.CommandAsync("b4", "SEARCH ALL"), l => l.StartsWith("* ESEARCH (TAG \"b4\") ALL ", StringComparison.Ordinal));
+        Assert.StartsWith("b5 OK", (await wire.CommandAsync("b5", "UNAUTHENTICATE"))[^1]);
+        Assert.StartsWith("b6 BAD", (await wire.CommandAsync("b6", "SELECT INBOX"))[^1]);
+        Assert.StartsWith("b7 OK", (await wire.CommandAsync("b7", $"AUTHENTICATE PLAIN {Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0alice\0{AlicePassword}"))}"))[^1]);
+    }
+
     internal async Task StartAsync()
     {
         var server = await deployment.StartServerAsync(Environment);
