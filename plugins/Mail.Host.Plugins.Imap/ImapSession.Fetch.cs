@@ -245,22 +245,8 @@ internal sealed partial class ImapSession
             length = count;
         }
 
-        var responseSection = new StringBuilder();
-        responseSection.Append(string.Join('.', path));
-        if (text.Length > 0)
-        {
-            if (path.Length > 0)
-            {
-                responseSection.Append('.');
-            }
-
-            responseSection.Append(text);
-            if (fields.Count > 0)
-            {
-                responseSection.Append(" (").Append(string.Join(' ', fields)).Append(')');
-            }
-        }
-
+        // The section is echoed as the client wrote it (field names keep their case).
+        var responseSection = section;
         var responseName = (kind switch { FetchKind.Binary => "BINARY", FetchKind.BinarySize => "BINARY.SIZE", _ => "BODY" })
             + "[" + responseSection + "]" + (offset is { } o ? "<" + o + ">" : string.Empty);
         items.Add(new FetchItem(kind)
@@ -367,7 +353,7 @@ internal sealed partial class ImapSession
             switch (item.Kind)
             {
                 case FetchKind.Flags:
-                    builder.Append("FLAGS (").Append(Flags(message.Keywords)).Append(')');
+                    builder.Append("FLAGS (").Append(Flags(message.Keywords, message.Uid)).Append(')');
                     break;
                 case FetchKind.InternalDate:
                     builder.Append("INTERNALDATE ").Append(ImapText.DateTime(message.InternalDate));

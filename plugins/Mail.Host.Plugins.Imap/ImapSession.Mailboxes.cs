@@ -364,7 +364,10 @@ internal sealed partial class ImapSession
                     values.Add("UNSEEN " + mailbox.UnseenMessages);
                     break;
                 case "RECENT":
-                    values.Add("RECENT 0");
+                    var claimed = RecentTracker.LastClaimed(Account.AccountId, mailbox.Id);
+                    var recent = mailbox.UidNext <= claimed + 1 ? 0
+                        : (await Account.SearchMailboxAsync(mailbox.Id, new MailFilter.Uids([new UidRange(claimed + 1, uint.MaxValue - 1)])).ConfigureAwait(false)).Count;
+                    values.Add("RECENT " + recent);
                     break;
                 case "SIZE":
                     values.Add("SIZE " + mailbox.Size);

@@ -118,7 +118,7 @@ internal sealed partial class ImapSession
             var line = new StringBuilder($"* {sequence} FETCH (");
             if (!silent)
             {
-                line.Append("FLAGS (").Append(Flags(current.Keywords)).Append(')');
+                line.Append("FLAGS (").Append(Flags(current.Keywords, id)).Append(')');
             }
 
             if (uid)
@@ -422,11 +422,13 @@ internal sealed partial class ImapSession
         switch (key)
         {
             case "ALL":
-            case "OLD":
                 return MailFilter.All;
+            case "OLD":
+                return new MailFilter.Not(UidFilter([.. Selected.Recent]));
             case "NEW":
+                return new MailFilter.And([UidFilter([.. Selected.Recent]), MailFilter.NotKeyword(MailKeywords.Seen)]);
             case "RECENT":
-                return new MailFilter.Uids([]);
+                return UidFilter([.. Selected.Recent]);
             case "ANSWERED":
                 return new MailFilter.HasKeyword(MailKeywords.Answered);
             case "DELETED":

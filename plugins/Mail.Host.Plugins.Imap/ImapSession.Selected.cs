@@ -133,6 +133,15 @@ internal sealed partial class ImapSession
         }
 
         view.ExpungeModSeq = view.ModSeq;
+        var claimedBefore = readOnly ? RecentTracker.LastClaimed(Account.AccountId, view.Id) : RecentTracker.Claim(Account.AccountId, view.Id, view.MaxUid);
+        foreach (var uid in view.Uids)
+        {
+            if (uid > claimedBefore)
+            {
+                view.Recent.Add(uid);
+            }
+        }
+
         selected = view;
         state = ImapState.Selected;
         Send($"* FLAGS ({FlagList(view)})");
@@ -140,7 +149,7 @@ internal sealed partial class ImapSession
         Send($"* {view.Exists} EXISTS");
         if (!rev2)
         {
-            Send("* 0 RECENT");
+            Send($"* {view.Recent.Count} RECENT");
             if (firstUnseen > 0)
             {
                 Send($"* OK [UNSEEN {firstUnseen}] First unseen message");
@@ -241,6 +250,18 @@ internal sealed partial class ImapSession
 
     private static string Flags(IReadOnlyList<string> keywords)
         => string.Join(' ', keywords.Select(MailKeywords.ToImap));
+
+    /// <summary>The flags of a message of the selected mailbox, with \Recent for IMAP4rev1 clients.</summary>
+    private string Flags(IReadOnlyList<string> keywords, uint uid)
+    {
+        var flags = Flags(keywords);
+        if (rev2 || selected is null || !selected.Recent.Contains(uid))
+        {
+            return flags;
+        }
+
+        return flags.Length == 0 ? "\\Recent" : flags + " \\Recent";
+    }
 
     /// <summary>Writes a UID set compactly: <c>1:3,7,9:12</c>.</summary>
     private static string UidSet(IEnumerable<uint> uids)
@@ -362,6 +383,10 @@ internal sealed partial class ImapSession
             else if (message.Uid > view.MaxUid)
             {
                 view.Add(message.Uid, message.Keywords, message.ModSeq);
+                if (!view.ReadOnly && RecentTracker.Claim(Account.AccountId, view.Id, message.Uid) < message.Uid)
+                {
+                    view.Recent.Add(message.Uid);
+                }
             }
         }
 
@@ -375,7 +400,7 @@ internal sealed partial class ImapSession
             Send($"* {view.Exists} EXISTS");
             if (!rev2)
             {
-                Send("* 0 RECENT");
+                Send($"* {view.Recent.Count} RECENT");
             }
         }
 
@@ -384,7 +409,7 @@ internal sealed partial class ImapSession
             var sequence = view.SequenceOf(message.Uid);
             if (sequence > 0)
             {
-                Send($"* {sequence} FETCH (UID {message.Uid} FLAGS ({Flags(message.Keywords)}){(condStore ? $" MODSEQ ({message.ModSeq})" : string.Empty)})");
+                Send($"* {sequence} FETCH (UID {message.Uid} FLAGS ({Flags(message.Keywords, message.Uid)}){(condStore ? $" MODSEQ ({message.ModSeq})" : string.Empty)})");
             }
         }
 
@@ -405,6 +430,7 @@ internal sealed partial class ImapSession
             {
                 view.Uids.RemoveAt(view.Uids.BinarySearch(uid));
                 view.Messages.Remove(uid);
+                view.Recent.Remove(uid);
             }
 
             Send($"* VANISHED {UidSet(gone)}");
@@ -418,6 +444,7 @@ internal sealed partial class ImapSession
             Send($"* {index + 1} EXPUNGE");
             view.Uids.RemoveAt(index);
             view.Messages.Remove(uid);
+            view.Recent.Remove(uid);
         }
     }
 

@@ -32,6 +32,9 @@ internal sealed class SelectedMailbox
     /// <summary>True when a change may be left to report (expunges held back during a sequence-number command).</summary>
     public bool Dirty { get; set; }
 
+    /// <summary>The UIDs that are \Recent in this session.</summary>
+    public HashSet<uint> Recent { get; } = [];
+
     /// <summary>The saved search result (SEARCHRES), as UIDs.</summary>
     public List<uint> Saved { get; set; } = [];
 
