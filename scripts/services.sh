@@ -2,7 +2,8 @@
 # Installs (if missing) and starts, or stops, the servers the test suite talks to: PostgreSQL, MariaDB, Redis, an
 # S3 server (s3rver) and OpenLDAP (slapd, with the test directory in tests/ldap), each on 127.0.0.1 on its own port
 # with its data in WORKDIR, and a private Dovecot (the reference IMAP server of the conformance runner,
-# scripts/dovecot-test.sh); and installs the SMTP test clients swaks and smtp-source. `start` writes WORKDIR/services.env
+# scripts/dovecot-test.sh); and installs the SMTP test clients swaks and smtp-source and the
+# IMAP sync client mbsync (isync). `start` writes WORKDIR/services.env
 # with the MAILHOST_TEST_* variables the tests read; a test whose variable is missing is skipped and says so.
 set -euo pipefail
 
@@ -52,6 +53,8 @@ install_missing() {
   command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
   # The reference IMAP server for the conformance runner and the IMAP load generator.
   command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
+  # The IMAP tests' full-sync client.
+  command -v mbsync >/dev/null 2>&1 || missing+=(isync)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
       echo "services: missing ${missing[*]}; install them (Debian: apt-get install ${missing[*]})" >&2
