@@ -53,6 +53,7 @@ internal sealed class JmapBlobs(JmapServer server)
 
         if (http.Request.ContentLength > server.Options.MaxSizeUpload)
         {
+            await DrainAsync(http, server.Options.MaxSizeUpload * 2).ConfigureAwait(false);
             await JmapProblem.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, JmapProblem.Limit, $"The upload is larger than maxSizeUpload ({server.Options.MaxSizeUpload} bytes).", "maxSizeUpload").ConfigureAwait(false);
             return;
         }
@@ -75,6 +76,7 @@ internal sealed class JmapBlobs(JmapServer server)
             var stored = await StoreAsync(user, http.Request.Body, type, http.RequestAborted).ConfigureAwait(false);
             if (stored is null)
             {
+                await DrainAsync(http, server.Options.MaxSizeUpload * 2).ConfigureAwait(false);
                 await JmapProblem.WriteAsync(http, StatusCodes.Status413PayloadTooLarge, JmapProblem.Limit, $"The upload is larger than maxSizeUpload ({server.Options.MaxSizeUpload} bytes).", "maxSizeUpload").ConfigureAwait(false);
                 return;
             }
@@ -318,6 +320,32 @@ internal sealed class JmapBlobs(JmapServer server)
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Reads and drops what is left of a refused request's body (up to a bound), so the client, which may still be
+    /// sending, reads the answer instead of a reset connection.
+    /// </summary>
+    private static async Task DrainAsync(HttpContext http, long bound)
+    {
+        if (http.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = bound;
+        }
+
+        var buffer = new byte[81920];
+        try
+        {
+            long total = 0;
+            int read;
+            while (total < bound && (read = await http.Request.Body.ReadAsync(buffer, http.RequestAborted).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+            }
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+        }
     }
 
     private static byte[] UploadKey(ulong account, BlobHash hash)

@@ -37,14 +37,11 @@ internal static class JmapRoutes
             await http.Response.WriteAsync(JmapSession.Build(server, user, http.Request).ToJsonString(), http.RequestAborted).ConfigureAwait(false);
         });
         RequestDelegate api = http => Api(http).HandleHttpAsync(http);
-        endpoints.MapPost("/jmap/api", api);
         endpoints.MapPost("/jmap/api/", api);
         endpoints.MapMethods("/jmap/api/", ["GET", "PUT", "DELETE", "PATCH"], (HttpContext http) =>
             JmapProblem.WriteHttpAsync(http, StatusCodes.Status405MethodNotAllowed, "The API endpoint takes POST requests."));
-        endpoints.MapPost("/jmap/upload/{accountId}", (HttpContext http, string accountId) => Server(http).Blobs.UploadAsync(http, accountId));
         endpoints.MapPost("/jmap/upload/{accountId}/", (HttpContext http, string accountId) => Server(http).Blobs.UploadAsync(http, accountId));
         endpoints.MapGet("/jmap/download/{accountId}/{blobId}/{name}", (HttpContext http, string accountId, string blobId, string name) => Server(http).Blobs.DownloadAsync(http, accountId, blobId, name));
-        endpoints.MapGet("/jmap/eventsource", (HttpContext http) => Server(http).Push.EventSourceAsync(http));
         endpoints.MapGet("/jmap/eventsource/", (HttpContext http) => Server(http).Push.EventSourceAsync(http));
         endpoints.MapGet("/jmap/ws", (HttpContext http) => Server(http).Push.WebSocketAsync(http));
 
