@@ -92,7 +92,7 @@ internal static class EmailSetMethods
                 var email = await FindAsync(call, id).ConfigureAwait(false) ?? throw SetErrorException.NotFound();
                 foreach (var membership in email.Mailboxes)
                 {
-                    await account.ExpungeAsync(membership.MailboxId, [membership.Uid], ct).ConfigureAwait(false);
+                    await account.RemoveFromMailboxAsync(membership.MailboxId, [membership.Uid], ct).ConfigureAwait(false);
                 }
 
                 result.Destroyed.Add(id);
@@ -140,7 +140,7 @@ internal static class EmailSetMethods
 
         foreach (var remove in email.Mailboxes.Where(m => !mailboxes.Contains(m.MailboxId)))
         {
-            await account.ExpungeAsync(remove.MailboxId, [remove.Uid], ct).ConfigureAwait(false);
+            await account.RemoveFromMailboxAsync(remove.MailboxId, [remove.Uid], ct).ConfigureAwait(false);
         }
     }
 

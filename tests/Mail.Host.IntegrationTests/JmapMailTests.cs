@@ -144,7 +144,8 @@ public sealed class JmapMailTests(DeploymentFixture fixture)
         using (var smtp = new SmtpClient())
         {
             await smtp.ConnectAsync("127.0.0.1", server.SmtpPort, MailKit.Security.SecureSocketOptions.None);
-            await smtp.SendAsync(message);
+            // The envelope names only the local recipient: the Cc is another domain's, which the MTA does not relay.
+            await smtp.SendAsync(message, MailboxAddress.Parse("carol@elsewhere.test"), [MailboxAddress.Parse(client.Address)]);
             await smtp.DisconnectAsync(true);
         }
 
