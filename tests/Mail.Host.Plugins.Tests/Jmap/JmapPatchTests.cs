@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Mail.Host.Plugins.Jmap;
+using Xunit;
 
 namespace Mail.Host.Plugins.Tests.Jmap;
 
