@@ -240,6 +240,30 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
         await AssertCountsAsync(account, inbox.Id, 0, 0, 0);
     }
 
+    /// <summary>
+    /// RemoveFromMailboxAsync (JMAP mailboxIds) removes a message whatever its keywords; the email stays while another
+    /// mailbox holds it and is destroyed with its last place.
+    /// </summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Remove_from_mailbox_needs_no_deleted_flag_and_destroys_the_email_with_its_last_place()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var archive = (await account.FindMailboxAsync("Archive"))!;
+        var a = MailTestMessages.Simple("a", "aaaa");
+        var appended = await account.AppendAsync(inbox.Id, new MemoryStream(a), [MailKeywords.Seen]);
+        var copy = await account.CopyAsync(inbox.Id, [appended.Uid], archive.Id);
+        Assert.Equal(new uint[] { appended.Uid }, await account.RemoveFromMailboxAsync(inbox.Id, [appended.Uid, 999]));
+        await AssertCountsAsync(account, inbox.Id, 0, 0, 0);
+        var email = Assert.Single(await account.GetEmailsAsync([appended.EmailId]));
+        Assert.Equal(archive.Id, Assert.Single(email.Mailboxes).MailboxId);
+        Assert.Equal([MailKeywords.Seen], email.Keywords);
+        await account.RemoveFromMailboxAsync(archive.Id, [copy.DestinationUids[0]]);
+        Assert.Empty(await account.GetEmailsAsync([appended.EmailId]));
+        Assert.Equal(0, (await account.GetQuotaAsync()).Messages);
+    }
+
     /// <summary>Every change raises MODSEQ; CHANGEDSINCE returns exactly the messages changed after a point.</summary>
     /// <returns>A task that completes with the test.</returns>
     [Fact]

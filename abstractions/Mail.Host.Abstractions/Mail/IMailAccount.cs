@@ -127,6 +127,17 @@ public interface IMailAccount
     /// <returns>The expunged UIDs, ascending.</returns>
     ValueTask<IReadOnlyList<uint>> ExpungeAsync(ulong mailboxId, IReadOnlyCollection<uint>? uids = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Removes messages from a mailbox whatever their keywords (JMAP <c>Email/set</c> changing <c>mailboxIds</c> or
+    /// destroying an email; IMAP EXPUNGE needs <see cref="MailKeywords.Deleted"/> and uses <see cref="ExpungeAsync"/>).
+    /// An email left in no mailbox is destroyed. The UIDs are never given again.
+    /// </summary>
+    /// <param name="mailboxId">The mailbox.</param>
+    /// <param name="uids">The UIDs; those naming no message are ignored.</param>
+    /// <param name="cancellationToken">Cancels the removal.</param>
+    /// <returns>The removed UIDs, ascending.</returns>
+    ValueTask<IReadOnlyList<uint>> RemoveFromMailboxAsync(ulong mailboxId, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken = default);
+
     /// <summary>Lists the messages of a mailbox in UID order, reading lazily.</summary>
     /// <param name="mailboxId">The mailbox.</param>
     /// <param name="firstUid">The lowest UID to list.</param>

@@ -360,6 +360,13 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
         return await RemoveAsync(mailboxId, marked, onlyDeleted: true, cancellationToken).ConfigureAwait(false);
     }
 
+    public async ValueTask<IReadOnlyList<uint>> RemoveFromMailboxAsync(ulong mailboxId, IReadOnlyCollection<uint> uids, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(uids);
+        await RequireMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        return await RemoveAsync(mailboxId, [.. uids], onlyDeleted: false, cancellationToken).ConfigureAwait(false);
+    }
+
     public async IAsyncEnumerable<MailboxMessage> GetMessagesAsync(ulong mailboxId, uint firstUid = 1, uint lastUid = uint.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await RequireMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false);
