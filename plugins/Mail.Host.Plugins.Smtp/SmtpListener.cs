@@ -33,7 +33,7 @@ internal sealed class SmtpListener : IProtocolListener
         Engine = services.GetRequiredService<IMailEngine>();
         Directory = services.GetRequiredService<IMailDirectories>().Authentication;
         var stores = services.GetRequiredService<IMailStores>();
-        Queue = new RemoteQueue(stores.Data);
+        Queue = services.GetRequiredService<IMailQueue>();
         Throttle = new AuthThrottle(stores.Lookup, options);
         Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Plugins.Smtp." + context.Name);
         if (context.Tls != TlsMode.None)
@@ -79,7 +79,7 @@ internal sealed class SmtpListener : IProtocolListener
 
     public IDirectory Directory { get; }
 
-    public RemoteQueue Queue { get; }
+    public IMailQueue Queue { get; }
 
     public AuthThrottle Throttle { get; }
 

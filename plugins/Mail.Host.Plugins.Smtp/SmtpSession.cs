@@ -820,10 +820,10 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                 try
                 {
                     queueId = await listener.Queue.EnqueueAsync(
-                        new QueueEnvelope
+                        new QueuedEnvelope
                         {
                             From = mailFrom!,
-                            Recipients = remote,
+                            Recipients = [.. remote.Select(r => new Mail.Host.Mail.QueuedRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient })],
                             Ret = ret,
                             EnvelopeId = envelopeId,
                             Body = body,
