@@ -823,7 +823,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                         new QueuedEnvelope
                         {
                             From = mailFrom!,
-                            Recipients = [.. remote.Select(r => new Mail.Host.Mail.QueuedRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient })],
+                            Recipients = [.. remote.Select(r => new global::Mail.Host.Mail.QueuedRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient })],
                             Ret = ret,
                             EnvelopeId = envelopeId,
                             Body = body,
