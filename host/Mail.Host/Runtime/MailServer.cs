@@ -174,6 +174,7 @@ internal static class MailServer
     private static void MapHostRoutes(WebApplication app, PluginCatalog catalog)
     {
         MailAdminApi.Map(app);
+        QueueAdminApi.Map(app);
         app.MapGet("/health", (IMailStores stores) => Results.Json(new HealthReport(
             "ok",
             [.. catalog.Plugins.Select(p => new PluginReport(p.Id, p.Descriptor?.Version, p.Status.ToString().ToLowerInvariant()))],
