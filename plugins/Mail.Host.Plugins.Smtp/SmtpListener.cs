@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Mail.Host.Directory;
 using Mail.Host.Mail;
+using Mail.Host.Plugins.Smtp.Authentication;
 using Mail.Host.Protocols;
 using Mail.Host.Protocols.Sdk;
 using Mail.Host.Storage;
@@ -35,6 +36,7 @@ internal sealed class SmtpListener : IProtocolListener
         var stores = services.GetRequiredService<IMailStores>();
         Queue = services.GetRequiredService<IMailQueue>();
         Throttle = new AuthThrottle(stores.Lookup, options);
+        Authenticator = mode == SmtpMode.Smtp && options.CheckAuthentication ? new InboundAuthenticator(options.DnsServers, Hostname) : null;
         Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Plugins.Smtp." + context.Name);
         if (context.Tls != TlsMode.None)
         {
@@ -82,6 +84,9 @@ internal sealed class SmtpListener : IProtocolListener
     public IMailQueue Queue { get; }
 
     public AuthThrottle Throttle { get; }
+
+    /// <summary>SPF, DKIM, DMARC and ARC checks of mail from other servers; null when off.</summary>
+    public InboundAuthenticator? Authenticator { get; }
 
     public ILogger Logger { get; }
 
