@@ -46,6 +46,9 @@ install_missing() {
   # The SMTP tests' clients: swaks, and smtp-source from the postfix package (which is installed, not run).
   command -v swaks >/dev/null 2>&1 || missing+=(swaks)
   command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
+  # The outbound tests start their own dnsmasq (zones per test, on a free port) and use dig when diagnosing.
+  [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+  command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
       echo "services: missing ${missing[*]}; install them (Debian: apt-get install ${missing[*]})" >&2

@@ -452,12 +452,12 @@ public sealed partial class OutboundDelivery : BackgroundService
             Defer(detail);
             return false;
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is TimeoutException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             Defer($"4.4.2 {remote} did not answer within {options.CommandTimeout.TotalSeconds:0} s");
             return false;
         }
-        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SslHandshakeException or TimeoutException or AuthenticationException or ServiceNotConnectedException or ServiceNotAuthenticatedException)
+        catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or SslHandshakeException or AuthenticationException or ServiceNotConnectedException or ServiceNotAuthenticatedException)
         {
             Defer($"4.4.2 {remote}: {ex.GetType().Name}: {ex.Message}".ReplaceLineEndings(" "));
             return false;

@@ -32,6 +32,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
     private string? ret;
     private string? envelopeId;
     private bool requireTls;
+    private int receivedHeaderLength;
     private MessageSpool? chunks;
 
     private bool Lmtp => listener.Mode == SmtpMode.Lmtp;
@@ -688,6 +689,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         var header = ReceivedHeader(receivedAt);
         using var spool = new MessageSpool(listener.MaxMessageSize + header.Length);
         spool.Write(header);
+        receivedHeaderLength = header.Length;
         var decoder = new DataDecoder();
         connection.ReadTimeout = options.DataTimeout;
         try
@@ -754,6 +756,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
             var header = ReceivedHeader(receivedAt);
             chunks = new MessageSpool(listener.MaxMessageSize + header.Length);
             chunks.Write(header);
+            receivedHeaderLength = header.Length;
         }
 
         connection.ReadTimeout = options.DataTimeout;
@@ -832,7 +835,10 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                 Stream message = new NonClosingStream(spool.Rewind());
                 if (authentication is not null)
                 {
-                    message = new PrefixedStream(Encoding.ASCII.GetBytes(authentication.Header), message);
+                    // Our Received header, then the results, then the message as it came.
+                    var head = new byte[receivedHeaderLength];
+                    message.ReadExactly(head);
+                    message = new PrefixedStream([.. head, .. Encoding.ASCII.GetBytes(authentication.Header)], message);
                 }
 
                 var results = await listener.Delivery.DeliverAsync(message, [.. local.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase)], receivedAt, CancellationToken.None).ConfigureAwait(false);
