@@ -70,6 +70,26 @@ public sealed partial class OutboundDelivery : BackgroundService
         }
 
         await Task.Yield();
+        try
+        {
+            // Records queued before the schedule existed have no schedule entry: give them one, due now.
+            foreach (var entry in await queue.ListAsync(int.MaxValue, stoppingToken).ConfigureAwait(false))
+            {
+                if (entry.NextAttempt == default)
+                {
+                    await queue.SaveAsync(entry, entry.NextAttempt, stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (StoreUnavailableException ex)
+        {
+            logger.LogWarning(ex, "Could not check the outbound queue's schedule at start");
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+
         var running = new List<Task>();
         while (!stoppingToken.IsCancellationRequested)
         {
