@@ -34,6 +34,7 @@ public sealed partial class OutboundDelivery : BackgroundService
     private readonly ILogger logger;
     private readonly OutboundDns dns;
     private readonly DkimSigning dkim;
+    private readonly MtaStsPolicies? mtaSts;
     private readonly ConcurrentDictionary<string, byte> inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> perDomain = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim concurrency;
@@ -57,7 +58,16 @@ public sealed partial class OutboundDelivery : BackgroundService
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
         dns = new OutboundDns(options);
         dkim = new DkimSigning(options.Dkim.Values);
+        mtaSts = options.MtaSts ? new MtaStsPolicies(dns, logger) : null;
         concurrency = new SemaphoreSlim(options.MaxConcurrency);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        mtaSts?.Dispose();
+        concurrency.Dispose();
+        base.Dispose();
     }
 
     /// <inheritdoc />
@@ -289,6 +299,7 @@ public sealed partial class OutboundDelivery : BackgroundService
         {
             MailRoute route;
             int port;
+            MtaStsPolicy? policy = null;
             if (options.Relay is { } relay)
             {
                 route = await ResolveRelayAsync(relay, cancellationToken).ConfigureAwait(false);
@@ -298,6 +309,21 @@ public sealed partial class OutboundDelivery : BackgroundService
             {
                 route = await dns.ResolveAsync(IdnAscii(domain), cancellationToken).ConfigureAwait(false);
                 port = options.Port;
+                policy = mtaSts is null || route.Error is not null ? null : await mtaSts.GetAsync(IdnAscii(domain), cancellationToken).ConfigureAwait(false);
+                if (policy is { Mode: not "none" })
+                {
+                    var allowed = route.Targets.Where(t => policy.Allows(t.Host)).ToList();
+                    if (policy.Enforced)
+                    {
+                        route = allowed.Count > 0
+                            ? route with { Targets = allowed }
+                            : MailRoute.Temporary($"4.7.5 no MX host of {domain} matches its MTA-STS policy ({string.Join(", ", policy.Mx)})");
+                    }
+                    else if (allowed.Count < route.Targets.Count)
+                    {
+                        logger.LogInformation("MTA-STS (testing) of {Domain}: MX hosts outside the policy: {Hosts}", domain, string.Join(", ", route.Targets.Except(allowed).Select(t => t.Host)));
+                    }
+                }
             }
 
             if (route.Error is { } error)
@@ -323,7 +349,7 @@ public sealed partial class OutboundDelivery : BackgroundService
                         return;
                     }
 
-                    if (await TrySendAsync(entry, message, target.Host, new IPEndPoint(address, port), open, cancellationToken).ConfigureAwait(false))
+                    if (await TrySendAsync(entry, message, target.Host, new IPEndPoint(address, port), open, policy?.Enforced == true, cancellationToken).ConfigureAwait(false))
                     {
                         return;
                     }
@@ -351,7 +377,7 @@ public sealed partial class OutboundDelivery : BackgroundService
     /// One SMTP transaction with one address of one host. True when the host gave a final answer for the transaction
     /// (so later hosts are not tried); false when it could not be reached or deferred the whole transaction.
     /// </summary>
-    private async Task<bool> TrySendAsync(QueueEntry entry, MimeMessage message, string host, IPEndPoint endpoint, List<QueueRecipientState> recipients, CancellationToken cancellationToken)
+    private async Task<bool> TrySendAsync(QueueEntry entry, MimeMessage message, string host, IPEndPoint endpoint, List<QueueRecipientState> recipients, bool verifiedTls, CancellationToken cancellationToken)
     {
         var remote = $"{host}[{endpoint.Address}]";
         using var client = new RemoteSmtpClient(entry)
@@ -360,7 +386,7 @@ public sealed partial class OutboundDelivery : BackgroundService
             LocalDomain = options.HeloName ?? hostname,
             RequireTLS = entry.RequireTls,
         };
-        var verifyCertificate = entry.RequireTls || options.Relay is not null;
+        var verifyCertificate = entry.RequireTls || verifiedTls || options.Relay is not null;
         client.ServerCertificateValidationCallback = (_, _, _, errors) => !verifyCertificate || errors == SslPolicyErrors.None;
         void Defer(string detail)
         {
@@ -393,7 +419,7 @@ public sealed partial class OutboundDelivery : BackgroundService
 
             var security = options.Relay is { } relay
                 ? relay.Tls switch { RelayTls.Implicit => SecureSocketOptions.SslOnConnect, RelayTls.None => SecureSocketOptions.None, _ => SecureSocketOptions.StartTls }
-                : entry.RequireTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
+                : entry.RequireTls || verifiedTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
             await client.ConnectAsync(socket, host, endpoint.Port, security, cancellationToken).ConfigureAwait(false);
             socket = null;
             if (entry.RequireTls && !client.Capabilities.HasFlag(SmtpCapabilities.RequireTLS))

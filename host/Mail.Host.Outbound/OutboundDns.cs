@@ -25,6 +25,38 @@ internal sealed class OutboundDns
         client = new LookupClient(lookup);
     }
 
+    /// <summary>The id of the domain's MTA-STS policy (<c>_mta-sts.DOMAIN</c> TXT <c>v=STSv1; id=…</c>), or null when it has none.</summary>
+    public async Task<string?> StsIdAsync(string domain, CancellationToken cancellationToken)
+    {
+        var response = await client.QueryAsync("_mta-sts." + domain, QueryType.TXT, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (response.HasError && response.Header.ResponseCode != DnsHeaderResponseCode.NotExistentDomain)
+        {
+            throw new DnsResponseException(response.ErrorMessage);
+        }
+
+        var records = response.Answers.TxtRecords().Select(r => string.Concat(r.Text)).Where(t => t.StartsWith("v=STSv1", StringComparison.Ordinal)).ToList();
+        if (records.Count != 1)
+        {
+            return null;
+        }
+
+        var id = records[0].Split(';').Select(p => p.Trim()).FirstOrDefault(p => p.StartsWith("id=", StringComparison.Ordinal));
+        return id?[3..];
+    }
+
+    /// <summary>A host's IPv4 then IPv6 addresses; empty when it has none.</summary>
+    public async Task<List<IPAddress>> AddressesAsync(string host, CancellationToken cancellationToken)
+    {
+        var addresses = new List<IPAddress>();
+        foreach (var type in new[] { QueryType.A, QueryType.AAAA })
+        {
+            var answer = await client.QueryAsync(host, type, cancellationToken: cancellationToken).ConfigureAwait(false);
+            addresses.AddRange(answer.Answers.OfType<AddressRecord>().Select(r => r.Address));
+        }
+
+        return addresses;
+    }
+
     public async Task<MailRoute> ResolveAsync(string domain, CancellationToken cancellationToken)
     {
         IDnsQueryResponse response;
