@@ -65,6 +65,8 @@ internal sealed class DkimSigning
             return false;
         }
 
+        // Sign what will be sent: MailKit would re-encode 8-bit parts for a server without 8BITMIME after signing.
+        message.Prepare(EncodingConstraint.SevenBit);
         var present = SignedHeaders.Where(h => message.Headers.Contains(h)).ToList();
         signer.Sign(FormatOptions.Default, message, present);
         return true;

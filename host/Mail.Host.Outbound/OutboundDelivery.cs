@@ -148,13 +148,18 @@ public sealed partial class OutboundDelivery : BackgroundService
     private async Task ProcessAsync(string id, CancellationToken stoppingToken)
     {
         LockLease? lease = null;
+        using var renewing = new CancellationTokenSource();
+        Task<LockLease?>? renewal = null;
         try
         {
             lease = await lookup.TryAcquireLockAsync("outbound:" + id, options.Lease, stoppingToken).ConfigureAwait(false);
             if (lease is null)
             {
+                // Another process is delivering it; this one looks again at the next scan.
                 return;
             }
+
+            renewal = RenewAsync(lease, renewing.Token);
 
             // Read under the lease: another process may have delivered or rescheduled it since the scan.
             var entry = await queue.GetAsync(id, stoppingToken).ConfigureAwait(false);
@@ -176,6 +181,12 @@ public sealed partial class OutboundDelivery : BackgroundService
         {
             if (lease is not null)
             {
+                await renewing.CancelAsync().ConfigureAwait(false);
+                if (renewal is not null)
+                {
+                    lease = await renewal.ConfigureAwait(false) ?? lease;
+                }
+
                 try
                 {
                     await lookup.ReleaseLockAsync(lease, CancellationToken.None).ConfigureAwait(false);
@@ -188,7 +199,40 @@ public sealed partial class OutboundDelivery : BackgroundService
 
             inFlight.TryRemove(id, out _);
             concurrency.Release();
-            queue.Wake();
+            if (lease is not null)
+            {
+                queue.Wake();
+            }
+        }
+    }
+
+    /// <summary>Keeps a lease alive while its message is being delivered; returns the last lease held.</summary>
+    private async Task<LockLease?> RenewAsync(LockLease lease, CancellationToken cancellationToken)
+    {
+        var current = lease;
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(options.Lease / 3, cancellationToken).ConfigureAwait(false);
+                var renewed = await lookup.RenewLockAsync(current, options.Lease, cancellationToken).ConfigureAwait(false);
+                if (renewed is null)
+                {
+                    logger.LogWarning("The delivery lease {Lease} was lost while delivering; another process may deliver the message too", current.Name);
+                    return current;
+                }
+
+                current = renewed;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return current;
+        }
+        catch (StoreUnavailableException ex)
+        {
+            logger.LogWarning(ex, "Could not renew the delivery lease {Lease}", current.Name);
+            return current;
         }
     }
 
