@@ -283,7 +283,7 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
         await client.DisconnectAsync(true);
     }
 
-    private static async Task<MessageInfo> WaitForMessageAsync(MailClient mail, string principal, string mailbox, Func<MessageInfo, bool> match, TimeSpan? timeout = null)
+    private static async Task<MailClient.MessageInfo> WaitForMessageAsync(MailClient mail, string principal, string mailbox, Func<MailClient.MessageInfo, bool> match, TimeSpan? timeout = null)
     {
         var until = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (true)

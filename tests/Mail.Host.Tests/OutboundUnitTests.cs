@@ -2,6 +2,7 @@ using System.Text;
 using Mail.Host.Outbound;
 using Microsoft.Extensions.Configuration;
 using MimeKit;
+using Xunit;
 
 namespace Mail.Host.Tests;
 
@@ -85,15 +86,15 @@ public sealed class OutboundUnitTests
         Assert.Equal("5.1.1", status.StatusGroups[1]["Status"]);
         Assert.Equal("rfc822; b@remote.test", status.StatusGroups[1]["Final-Recipient"]);
         Assert.Equal("smtp; 550 5.1.1 no such user", status.StatusGroups[1]["Diagnostic-Code"]);
-        Assert.Equal("Hello", Assert.Single(multipart.OfType<MessagePart>()).Message.Subject);
+        Assert.Equal("Hello", Assert.Single(multipart.OfType<MessagePart>()).Message!.Subject);
         Assert.Equal("MAILER-DAEMON@mx.example.org", parsed.From.Mailboxes.Single().Address);
         Assert.Equal("auto-replied", parsed.Headers["Auto-Submitted"]);
 
         entry.Ret = "HDRS";
         var headersOnly = DeliveryReports.Build(entry, [recipient], delayed: false, "mx.example.org", new MemoryStream(original), DateTimeOffset.UtcNow, null);
-        var part = ((MultipartReport)headersOnly.Body).OfType<MimePart>().Single(p => p.ContentType.MimeType == "text/rfc822-headers");
+        var part = ((MultipartReport)headersOnly.Body!).OfType<MimePart>().Single(p => p.ContentType.MimeType == "text/rfc822-headers");
         using var text = new MemoryStream();
-        part.Content.DecodeTo(text);
+        part.Content!.DecodeTo(text);
         var headers = Encoding.ASCII.GetString(text.ToArray());
         Assert.Contains("Subject: Hello", headers);
         Assert.DoesNotContain("Body line", headers);
