@@ -55,6 +55,9 @@ install_missing() {
   command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
   # The IMAP tests' full-sync client.
   command -v mbsync >/dev/null 2>&1 || missing+=(isync)
+  # The outbound tests start their own dnsmasq (zones per test, on a free port) and use dig when diagnosing.
+  [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+  command -v dig >/dev/null 2>&1 || missing+=(dnsutils)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
       echo "services: missing ${missing[*]}; install them (Debian: apt-get install ${missing[*]})" >&2

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Mail.Host.Directory;
 using Mail.Host.Mail;
+using Mail.Host.Plugins.Smtp.Authentication;
 using Mail.Host.Protocols;
 using Mail.Host.Protocols.Sdk;
 using Mail.Host.Storage;
@@ -33,8 +34,9 @@ internal sealed class SmtpListener : IProtocolListener
         Engine = services.GetRequiredService<IMailEngine>();
         Directory = services.GetRequiredService<IMailDirectories>().Authentication;
         var stores = services.GetRequiredService<IMailStores>();
-        Queue = new RemoteQueue(stores.Data);
+        Queue = services.GetRequiredService<IMailQueue>();
         Throttle = new AuthThrottle(stores.Lookup, options);
+        Authenticator = mode == SmtpMode.Smtp && options.CheckAuthentication ? new InboundAuthenticator(options.DnsServers, Hostname) : null;
         Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Plugins.Smtp." + context.Name);
         if (context.Tls != TlsMode.None)
         {
@@ -79,9 +81,12 @@ internal sealed class SmtpListener : IProtocolListener
 
     public IDirectory Directory { get; }
 
-    public RemoteQueue Queue { get; }
+    public IMailQueue Queue { get; }
 
     public AuthThrottle Throttle { get; }
+
+    /// <summary>SPF, DKIM, DMARC and ARC checks of mail from other servers; null when off.</summary>
+    public InboundAuthenticator? Authenticator { get; }
 
     public ILogger Logger { get; }
 

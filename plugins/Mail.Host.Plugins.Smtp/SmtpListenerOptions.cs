@@ -13,6 +13,7 @@ internal sealed record SmtpListenerOptions
         nameof(MaxMessageSize), nameof(MaxRecipients), nameof(MaxLineLength), "CommandTimeoutSeconds", "DataTimeoutSeconds",
         nameof(MaxConnections), nameof(MaxConnectionsPerIp), nameof(MaxErrors), nameof(MaxAuthFailures), "AuthFailureWindowSeconds",
         "AuthFailureDelayMilliseconds", nameof(AllowPlaintextAuth), nameof(CertificatePath), nameof(KeyPath), nameof(OverQuotaPermanent),
+        nameof(DnsServers), nameof(CheckAuthentication), nameof(DmarcFailure),
     ];
 
     public long MaxMessageSize { get; init; } = 64L * 1024 * 1024;
@@ -45,6 +46,15 @@ internal sealed record SmtpListenerOptions
 
     public bool OverQuotaPermanent { get; init; }
 
+    /// <summary>The DNS servers for SPF, DKIM and DMARC lookups; empty for the system's resolvers.</summary>
+    public IReadOnlyList<System.Net.IPEndPoint> DnsServers { get; init; } = [];
+
+    /// <summary>Whether mail from unauthenticated clients gets SPF, DKIM, DMARC and ARC checks (protocol <c>smtp</c> only).</summary>
+    public bool CheckAuthentication { get; init; } = true;
+
+    /// <summary>What to do with a message that fails DMARC: <c>policy</c> (what the From domain publishes), <c>reject</c>, <c>quarantine</c> or <c>accept</c>.</summary>
+    public string DmarcFailure { get; init; } = "policy";
+
     public static (SmtpListenerOptions Options, List<string> Problems) Read(IConfiguration section)
     {
         var problems = new List<string>();
@@ -73,12 +83,12 @@ internal sealed record SmtpListenerOptions
             return value;
         }
 
-        bool Flag(string key)
+        bool Flag(string key, bool fallback = false)
         {
             var text = section[key];
             if (string.IsNullOrEmpty(text))
             {
-                return false;
+                return fallback;
             }
 
             if (!bool.TryParse(text, out var value))
@@ -107,12 +117,38 @@ internal sealed record SmtpListenerOptions
             CertificatePath = section[nameof(CertificatePath)] is { Length: > 0 } certificate ? certificate : null,
             KeyPath = section[nameof(KeyPath)] is { Length: > 0 } key ? key : null,
             OverQuotaPermanent = Flag(nameof(OverQuotaPermanent)),
+            DnsServers = DnsEndpoints(section, problems),
+            CheckAuthentication = Flag(nameof(CheckAuthentication), fallback: true),
+            DmarcFailure = section[nameof(DmarcFailure)] is { Length: > 0 } dmarc ? dmarc.ToLowerInvariant() : "policy",
         };
+        if (options.DmarcFailure is not ("policy" or "reject" or "quarantine" or "accept"))
+        {
+            problems.Add($"DmarcFailure is '{options.DmarcFailure}'; it must be policy (as the From domain publishes), reject, quarantine (into Junk) or accept");
+        }
+
         if (options.KeyPath is not null && options.CertificatePath is null)
         {
             problems.Add("KeyPath is set but CertificatePath is not; name both PEM files, or neither for a self-signed certificate");
         }
 
         return (options, problems);
+    }
+
+    private static List<System.Net.IPEndPoint> DnsEndpoints(IConfiguration section, List<string> problems)
+    {
+        var servers = new List<System.Net.IPEndPoint>();
+        foreach (var text in section.GetSection(nameof(DnsServers)).GetChildren().Select(c => c.Value).OfType<string>())
+        {
+            if (System.Net.IPEndPoint.TryParse(text, out var endpoint))
+            {
+                servers.Add(endpoint.Port == 0 ? new System.Net.IPEndPoint(endpoint.Address, 53) : endpoint);
+            }
+            else
+            {
+                problems.Add($"DnsServers has '{text}'; write an IP address, optionally with a port (127.0.0.1:5353)");
+            }
+        }
+
+        return servers;
     }
 }

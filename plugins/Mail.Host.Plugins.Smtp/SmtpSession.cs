@@ -4,6 +4,7 @@ using System.Security.Authentication;
 using System.Text;
 using Mail.Host.Directory;
 using Mail.Host.Mail;
+using Mail.Host.Plugins.Smtp.Authentication;
 using Mail.Host.Protocols;
 using Mail.Host.Protocols.Sdk;
 using Mail.Host.Storage;
@@ -30,6 +31,8 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
     private bool smtpUtf8;
     private string? ret;
     private string? envelopeId;
+    private bool requireTls;
+    private int receivedHeaderLength;
     private MessageSpool? chunks;
 
     private bool Lmtp => listener.Mode == SmtpMode.Lmtp;
@@ -219,6 +222,12 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         if (AuthAllowed && principal is null)
         {
             lines.Add("AUTH PLAIN LOGIN");
+        }
+
+        if (connection.IsSecure && !Lmtp)
+        {
+            // RFC 8689: offered only over TLS.
+            lines.Add("REQUIRETLS");
         }
 
         for (var i = 0; i < lines.Count; i++)
@@ -455,6 +464,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         var utf8 = false;
         string? retValue = null;
         string? envid = null;
+        var needTls = false;
         foreach (var (key, value) in path.Parameters)
         {
             switch (key.ToUpperInvariant())
@@ -481,6 +491,9 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                     break;
                 case "AUTH" when value is not null:
                     break;
+                case "REQUIRETLS" when value is null && connection.IsSecure && !Lmtp:
+                    needTls = true;
+                    break;
                 default:
                     Error($"555 5.5.4 Unsupported or malformed parameter {key}");
                     return;
@@ -505,6 +518,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         smtpUtf8 = utf8;
         ret = retValue;
         envelopeId = envid;
+        requireTls = needTls;
         Reply("250 2.1.0 Sender OK");
     }
 
@@ -675,6 +689,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         var header = ReceivedHeader(receivedAt);
         using var spool = new MessageSpool(listener.MaxMessageSize + header.Length);
         spool.Write(header);
+        receivedHeaderLength = header.Length;
         var decoder = new DataDecoder();
         connection.ReadTimeout = options.DataTimeout;
         try
@@ -741,6 +756,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
             var header = ReceivedHeader(receivedAt);
             chunks = new MessageSpool(listener.MaxMessageSize + header.Length);
             chunks.Write(header);
+            receivedHeaderLength = header.Length;
         }
 
         connection.ReadTimeout = options.DataTimeout;
@@ -803,15 +819,37 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         var outcomes = new Dictionary<string, RecipientStatus>(StringComparer.OrdinalIgnoreCase);
         string? queueId = null;
         var queueFailed = false;
+        var (authentication, verdict) = await AuthenticateMessageAsync(spool).ConfigureAwait(false);
+        if (verdict == "reject")
+        {
+            listener.Logger.LogInformation("Message from <{Sender}> refused: DMARC failed for {Domain}", mailFrom, authentication?.FromDomain);
+            Error($"550 5.7.1 Message rejected: it fails the DMARC policy of {authentication?.FromDomain}");
+            ResetTransaction();
+            return;
+        }
+
         try
         {
             if (local.Count > 0)
             {
-                var message = spool.Rewind();
-                var results = await listener.Delivery.DeliverAsync(new NonClosingStream(message), [.. local.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase)], receivedAt, CancellationToken.None).ConfigureAwait(false);
+                Stream message = new NonClosingStream(spool.Rewind());
+                if (authentication is not null)
+                {
+                    // Our Received header, then the results, then the message as it came.
+                    var head = new byte[receivedHeaderLength];
+                    message.ReadExactly(head);
+                    message = new PrefixedStream([.. head, .. Encoding.ASCII.GetBytes(authentication.Header)], message);
+                }
+
+                var results = await listener.Delivery.DeliverAsync(message, [.. local.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase)], receivedAt, CancellationToken.None).ConfigureAwait(false);
                 foreach (var result in results)
                 {
                     outcomes[result.Address] = result.Status;
+                }
+
+                if (verdict == "quarantine")
+                {
+                    await QuarantineAsync(results).ConfigureAwait(false);
                 }
             }
 
@@ -820,14 +858,15 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                 try
                 {
                     queueId = await listener.Queue.EnqueueAsync(
-                        new QueueEnvelope
+                        new QueuedEnvelope
                         {
                             From = mailFrom!,
-                            Recipients = remote,
+                            Recipients = [.. remote.Select(r => new global::Mail.Host.Mail.QueuedRecipient { Address = r.Address, Notify = r.Notify, OriginalRecipient = r.OriginalRecipient })],
                             Ret = ret,
                             EnvelopeId = envelopeId,
                             Body = body,
                             SmtpUtf8 = smtpUtf8,
+                            RequireTls = requireTls,
                             ReceivedAt = receivedAt,
                             AuthenticatedAs = principal?.Name,
                             Client = connection.RemoteEndPoint.Address.ToString(),
@@ -890,6 +929,65 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
             spool.Length,
             string.Join(", ", outcomes.Select(o => $"{o.Key}={o.Value}").Concat(queueId is null ? [] : [$"queued {queueId}"])));
         ResetTransaction();
+    }
+
+    /// <summary>
+    /// The SPF, DKIM, DMARC and ARC checks of mail from another server, and what the DMARC outcome means here:
+    /// <c>accept</c>, <c>quarantine</c> (into Junk) or <c>reject</c>, from the listener's <c>DmarcFailure</c> setting.
+    /// </summary>
+    private async ValueTask<(AuthenticationOutcome? Outcome, string Verdict)> AuthenticateMessageAsync(MessageSpool spool)
+    {
+        if (listener.Authenticator is not { } authenticator || principal is not null)
+        {
+            return (null, "accept");
+        }
+
+        AuthenticationOutcome outcome;
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            outcome = await authenticator.CheckAsync(connection.RemoteEndPoint.Address, helo ?? string.Empty, mailFrom ?? string.Empty, new NonClosingStream(spool.Rewind()), timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            listener.Logger.LogWarning(ex, "Authentication checks of a message from <{Sender}> failed; it is delivered without results", mailFrom);
+            return (null, "accept");
+        }
+
+        if (outcome.Dmarc != "fail")
+        {
+            return (outcome, "accept");
+        }
+
+        var verdict = options.DmarcFailure switch
+        {
+            "policy" => outcome.Policy switch { "reject" => "reject", "quarantine" => "quarantine", _ => "accept" },
+            var fixedChoice => fixedChoice,
+        };
+        return (outcome, verdict);
+    }
+
+    /// <summary>Moves the copies just delivered into each account's Junk mailbox (made when missing).</summary>
+    private async ValueTask QuarantineAsync(IReadOnlyList<RecipientDelivery> results)
+    {
+        foreach (var copy in results.SelectMany(r => r.Accounts).Where(a => a.Status == DeliveryStatus.Delivered))
+        {
+            try
+            {
+                var account = listener.Engine.OpenAccount(copy.AccountId);
+                var mailboxes = await account.GetMailboxesAsync().ConfigureAwait(false);
+                var junk = mailboxes.FirstOrDefault(m => m.Role == MailboxRole.Junk)
+                    ?? await account.CreateMailboxAsync("Junk", MailboxRole.Junk).ConfigureAwait(false);
+                if (junk.Id != copy.MailboxId)
+                {
+                    await account.MoveAsync(copy.MailboxId, [copy.Uid], junk.Id).ConfigureAwait(false);
+                }
+            }
+            catch (Exception ex) when (ex is MailException or StoreUnavailableException)
+            {
+                listener.Logger.LogWarning(ex, "Could not move a message that failed DMARC into Junk (account {Account}); it stays in the Inbox", copy.AccountId);
+            }
+        }
     }
 
     private string LmtpReply(string address, RecipientStatus status) => status switch
@@ -955,6 +1053,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         smtpUtf8 = false;
         ret = null;
         envelopeId = null;
+        requireTls = false;
         recipients.Clear();
         chunks?.Dispose();
         chunks = null;

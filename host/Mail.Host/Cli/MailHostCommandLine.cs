@@ -17,6 +17,8 @@ internal static class MailHostCommandLine
         root.Subcommands.Add(AccountCommand.Create());
         root.Subcommands.Add(DomainCommand.Create());
         root.Subcommands.Add(GroupCommand.Create());
+        root.Subcommands.Add(QueueCommand.Create());
+        root.Subcommands.Add(DkimCommand.Create());
 
         // The generic host handles SIGINT and SIGTERM itself and shuts down gracefully; the parser must not race it.
         var invocation = new InvocationConfiguration { ProcessTerminationTimeout = null };

@@ -35,5 +35,6 @@ internal static class ManifestSchema
             ("PendingReferenceTimeoutSeconds", SchemaNode.Value),
             ("MaxMessageSizeBytes", SchemaNode.Value),
             ("NotificationPollMilliseconds", SchemaNode.Value))),
+        ("Outbound", SchemaNode.Open),
         ("Logging", SchemaNode.Open));
 }

@@ -5,6 +5,7 @@ using Mail.Host.Engine.Delivery;
 using Mail.Host.Engine.Mail;
 using Mail.Host.Mail;
 using Mail.Host.Manifest;
+using Mail.Host.Outbound;
 using Mail.Host.Plugins;
 using Mail.Host.Startup;
 using Mail.Host.Storage;
@@ -47,6 +48,23 @@ internal static class MailServer
             sp.GetRequiredService<IMailEngine>(),
             sp.GetRequiredService<IMailDirectories>().Authentication,
             sp.GetRequiredService<ILogger<LocalDelivery>>()));
+        var (outbound, outboundProblems) = OutboundOptions.Read(manifest.Configuration.GetSection("Outbound"), path => Path.GetFullPath(path, manifest.Directory));
+        if (outboundProblems.Count > 0)
+        {
+            throw new StartupException([.. outboundProblems.Select(p => new StartupProblem(p, manifest.FilePath, $"correct the Outbound section of {manifest.FilePath} (see the README's outbound delivery section)"))]);
+        }
+
+        builder.Services.AddSingleton(outbound);
+        builder.Services.AddSingleton(sp => new MailQueue(sp.GetRequiredService<IMailStores>().Data));
+        builder.Services.AddSingleton<IMailQueue>(sp => sp.GetRequiredService<MailQueue>());
+        builder.Services.AddHostedService(sp => new OutboundDelivery(
+            sp.GetRequiredService<MailQueue>(),
+            outbound,
+            sp.GetRequiredService<IMailStores>().Lookup,
+            sp.GetRequiredService<IMailDelivery>(),
+            sp.GetRequiredService<IMailDirectories>().Authentication,
+            manifest.Hostname,
+            sp.GetRequiredService<ILogger<OutboundDelivery>>()));
         builder.Services.AddHostedService<MailMaintenance>();
         builder.Services.AddHostedService<StoreFlushOnStop>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ProtocolListeners>());
@@ -156,6 +174,7 @@ internal static class MailServer
     private static void MapHostRoutes(WebApplication app, PluginCatalog catalog)
     {
         MailAdminApi.Map(app);
+        QueueAdminApi.Map(app);
         app.MapGet("/health", (IMailStores stores) => Results.Json(new HealthReport(
             "ok",
             [.. catalog.Plugins.Select(p => new PluginReport(p.Id, p.Descriptor?.Version, p.Status.ToString().ToLowerInvariant()))],

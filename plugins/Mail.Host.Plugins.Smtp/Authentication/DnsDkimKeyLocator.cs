@@ -1,0 +1,32 @@
+using DnsClient;
+using MimeKit.Cryptography;
+using Org.BouncyCastle.Crypto;
+
+namespace Mail.Host.Plugins.Smtp.Authentication;
+
+/// <summary>Finds DKIM public keys (<c>SELECTOR._domainkey.DOMAIN</c> TXT) through DnsClient, for MimeKit's DKIM and ARC verifiers.</summary>
+internal sealed class DnsDkimKeyLocator(ILookupClient dns) : DkimPublicKeyLocatorBase
+{
+    public override AsymmetricKeyParameter LocatePublicKey(string methods, string domain, string selector, CancellationToken cancellationToken = default)
+        => LocatePublicKeyAsync(methods, domain, selector, cancellationToken).GetAwaiter().GetResult();
+
+    public override async Task<AsymmetricKeyParameter> LocatePublicKeyAsync(string methods, string domain, string selector, CancellationToken cancellationToken = default)
+    {
+        if (!methods.Split(':').Contains("dns/txt", StringComparer.OrdinalIgnoreCase))
+        {
+            throw new NotSupportedException($"DKIM key query method '{methods}' is not supported");
+        }
+
+        var response = await dns.QueryAsync($"{selector}._domainkey.{domain}", QueryType.TXT, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (response.HasError)
+        {
+            throw new DnsResponseException(response.Header.ResponseCode == DnsHeaderResponseCode.NotExistentDomain
+                ? DnsResponseCode.NotExistentDomain
+                : DnsResponseCode.ServerFailure, $"no DKIM key {selector}._domainkey.{domain}: {response.ErrorMessage}");
+        }
+
+        var record = response.Answers.TxtRecords().Select(r => string.Concat(r.Text)).FirstOrDefault()
+            ?? throw new DnsResponseException(DnsResponseCode.NotExistentDomain, $"no DKIM key {selector}._domainkey.{domain}");
+        return GetPublicKey(record);
+    }
+}

@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Mail.Host.IntegrationTests;
+
+/// <summary>A misbehaving SMTP server for outbound tests: it answers garbage, drops the connection in the middle of DATA, or never speaks.</summary>
+public sealed class FakeServer : IDisposable
+{
+    private readonly TcpListener listener;
+    private readonly CancellationTokenSource stop = new();
+    private readonly Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour;
+
+    private FakeServer(TcpListener listener, Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour)
+    {
+        this.listener = listener;
+        this.behaviour = behaviour;
+    }
+
+    public bool SawData { get; private set; }
+
+    public static FakeServer Start(string address, int port, Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour)
+    {
+        var listener = new TcpListener(IPAddress.Parse(address), port);
+        listener.Start();
+        var server = new FakeServer(listener, behaviour);
+        _ = server.AcceptAsync();
+        return server;
+    }
+
+    public static async Task Garbage(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
+    {
+        await stream.WriteAsync("\u00ffgarbage that is no SMTP reply\r\n"u8.ToArray(), cancellationToken);
+        await ReadLineAsync(stream, cancellationToken);
+        await stream.WriteAsync("hello?\r\n"u8.ToArray(), cancellationToken);
+        await ReadLineAsync(stream, cancellationToken);
+    }
+
+    public static async Task DropMidData(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
+    {
+        await Say(stream, "220 drop.test ESMTP\r\n", cancellationToken);
+        while (await ReadLineAsync(stream, cancellationToken) is { } line)
+        {
+            var verb = line.Split(' ')[0].ToUpperInvariant();
+            switch (verb)
+            {
+                case "EHLO":
+                    await Say(stream, "250-drop.test\r\n250 8BITMIME\r\n", cancellationToken);
+                    break;
+                case "DATA":
+                    server.SawData = true;
+                    await Say(stream, "354 go ahead\r\n", cancellationToken);
+                    await ReadLineAsync(stream, cancellationToken);
+                    return; // The connection closes in the middle of the message.
+                default:
+                    await Say(stream, "250 ok\r\n", cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    public static async Task Stall(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
+        => await Task.Delay(Timeout.Infinite, cancellationToken);
+
+    public void Dispose()
+    {
+        stop.Cancel();
+        listener.Stop();
+    }
+
+    private static Task Say(NetworkStream stream, string text, CancellationToken cancellationToken) => stream.WriteAsync(Encoding.ASCII.GetBytes(text), cancellationToken).AsTask();
+
+    private static async Task<string?> ReadLineAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var line = new StringBuilder();
+        var one = new byte[1];
+        while (await stream.ReadAsync(one, cancellationToken) == 1)
+        {
+            if (one[0] == '\n')
+            {
+                return line.ToString().TrimEnd('\r');
+            }
+
+            line.Append((char)one[0]);
+        }
+
+        return null;
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await listener.AcceptTcpClientAsync(stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            _ = Task.Run(async () =>
+            {
+                using (client)
+                {
+                    try
+                    {
+                        await behaviour(this, client.GetStream(), stop.Token);
+                    }
+                    catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+                    {
+                    }
+                }
+            });
+        }
+    }
+}
