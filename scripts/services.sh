@@ -48,6 +48,8 @@ install_missing() {
   command -v redis-server >/dev/null || missing+=(redis-server)
   [ -x /usr/sbin/slapd ] || missing+=(slapd)
   command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
+  # mkpasswd (package whois): the password-hash tests cross-check crypt(3) hashes against it.
+  command -v mkpasswd >/dev/null 2>&1 || missing+=(whois)
   # The SMTP tests' clients: swaks, and smtp-source from the postfix package (which is installed, not run).
   command -v swaks >/dev/null 2>&1 || missing+=(swaks)
   command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)

@@ -55,9 +55,9 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         var submission = deployment.ListenerPorts["submission"];
         await AuthenticateAsync(submission, "alice", AlicePassword);
         await AuthenticateAsync(submission, "alice@example.org", AlicePassword);
-        await Assert.ThrowsAsync<AuthenticationException>(() => AuthenticateAsync(submission, "alice", "wrong password"));
-        await Assert.ThrowsAsync<AuthenticationException>(() => AuthenticateAsync(submission, "carol", CarolPassword));
-        await Assert.ThrowsAsync<AuthenticationException>(() => AuthenticateAsync(submission, "*)(uid=*", AlicePassword));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "alice", "wrong password"));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "carol", CarolPassword));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "*)(uid=*", AlicePassword));
     }
 
     [Fact]
@@ -73,11 +73,8 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
 
         await relay.StopAsync();
 
-        var refused = await Assert.ThrowsAsync<SmtpCommandException>(() => AuthenticateAsync(submission, "alice", AlicePassword));
-        Assert.Equal(454, (int)refused.StatusCode);
-        Assert.Contains("Temporary authentication failure", refused.Message, StringComparison.Ordinal);
-        var wrong = await Assert.ThrowsAsync<SmtpCommandException>(() => AuthenticateAsync(submission, "alice", "wrong password"));
-        Assert.Equal(454, (int)wrong.StatusCode);
+        Assert.Equal("454 4.7.0 Temporary authentication failure", await AuthReplyAsync(submission, "alice", AlicePassword));
+        Assert.Equal("454 4.7.0 Temporary authentication failure", await AuthReplyAsync(submission, "alice", "wrong password"));
 
         using (var wire = await SmtpWire.ConnectAsync(deployment.ListenerPorts["smtp"]))
         {
@@ -121,9 +118,9 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         var submission = deployment.ListenerPorts["submission"];
         await AuthenticateAsync(submission, "dave", DavePassword);
         await AuthenticateAsync(submission, "erin@example.org", DavePassword);
-        await Assert.ThrowsAsync<AuthenticationException>(() => AuthenticateAsync(submission, "dave", "wrong password"));
-        await Assert.ThrowsAsync<AuthenticationException>(() => AuthenticateAsync(submission, "frank", FrankPassword));
-        await Assert.ThrowsAsync<AuthenticationException>(() => AuthenticateAsync(submission, "' OR 1=1 --", DavePassword));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "dave", "wrong password"));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "frank", FrankPassword));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "' OR 1=1 --", DavePassword));
 
         var result = await deployment.RunCliAsync(
             new Dictionary<string, string?> { ["MAILHOST_ADMIN_PASSWORD"] = SqlAdminPassword, ["MAILHOST_URL"] = null },
@@ -186,6 +183,24 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls);
         await client.AuthenticateAsync(user, password);
         await client.DisconnectAsync(true);
+    }
+
+    /// <summary>The server's reply to AUTH: <c>235</c> on success, otherwise its code, enhanced code and text.</summary>
+    private static async Task<string> AuthReplyAsync(int port, string user, string password)
+    {
+        try
+        {
+            await AuthenticateAsync(port, user, password);
+            return "235";
+        }
+        catch (AuthenticationException ex) when (ex.InnerException is SmtpCommandException inner)
+        {
+            return $"{(int)inner.StatusCode} {inner.Message}";
+        }
+        catch (AuthenticationException ex)
+        {
+            return ex.Message.Replace(":", string.Empty, StringComparison.Ordinal);
+        }
     }
 
     private static SmtpClient NewClient() => new() { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 };

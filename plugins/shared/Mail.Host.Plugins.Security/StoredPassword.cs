@@ -116,7 +116,7 @@ public static class StoredPassword
                 _ => false,
             };
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or BCrypt.Net.SaltParseException or BCrypt.Net.BcryptAuthenticationException)
+        catch (Exception ex) when (ex is FormatException or ArgumentException or IndexOutOfRangeException or OverflowException or BCrypt.Net.SaltParseException or BCrypt.Net.BcryptAuthenticationException)
         {
             // A malformed stored value never verifies.
             return false;
