@@ -11,6 +11,7 @@
 # imap-login process serving many clients: service_count = 0, process_min_avail = 2) with limits raised for load tests
 # (2,000 connections).
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 case "${1:-}" in
