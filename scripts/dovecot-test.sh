@@ -9,8 +9,9 @@
 # Users: imaptest1 / Imaptest-Pass-1 and imaptest2 / Imaptest-Pass-2 (maildirs under DIR/mail). Plaintext LOGIN and
 # AUTH PLAIN without TLS (loopback only). --fast-login is Dovecot's high-performance login mode (one long-lived
 # imap-login process serving many clients: service_count = 0, process_min_avail = 2) with limits raised for load tests
-# (2,000 connections).
+# (2,500 connections).
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
 
 usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
 case "${1:-}" in

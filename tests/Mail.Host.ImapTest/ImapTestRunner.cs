@@ -131,7 +131,9 @@ public sealed class ImapTestRunner(ImapTestOptions options)
             var first = clients[0];
             if (script.State == ScriptState.NonAuth)
             {
-                var capabilities = GreetingCapabilities(first.Connection.Greeting) ?? await CapabilitiesAsync(first, cancellationToken);
+                // After STARTTLS the greeting's capabilities are stale (RFC 3501 6.2.1): ask again.
+                var capabilities = (options.Tls == TlsMode.StartTls ? null : GreetingCapabilities(first.Connection.Greeting))
+                    ?? await CapabilitiesAsync(first, cancellationToken);
                 var missing = Missing(capabilities);
                 if (missing is not null)
                 {
