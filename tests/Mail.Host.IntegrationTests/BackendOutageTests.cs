@@ -18,7 +18,7 @@ public sealed class BackendOutageTests(DeploymentFixture fixture, ITestOutputHel
     public void Dispose() => deployment.Dispose();
 
     [Fact]
-    public async Task Smtp_answers_451_while_postgresql_is_down_and_resumes_without_a_restart_losing_nothing()
+    public async Task Smtp_imap_and_jmap_answer_temporary_failures_while_postgresql_is_down_and_resume_without_a_restart_losing_nothing()
     {
         if (!PrivatePostgres.Available)
         {
@@ -41,6 +41,14 @@ public sealed class BackendOutageTests(DeploymentFixture fixture, ITestOutputHel
         await mail.AddDomainAsync("example.org");
         await mail.AddAccountAsync("alice", "alice@example.org");
         var port = deployment.ListenerPorts["smtp"];
+
+        // An IMAP session logged in and in its inbox before the outage.
+        using var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]);
+        await imap.GreetingAsync();
+        Assert.StartsWith("a1 OK", (await imap.CommandAsync("a1", "LOGIN alice Pass-alice-2026!"))[^1]);
+        Assert.StartsWith("a2 OK", (await imap.CommandAsync("a2", "SELECT INBOX"))[^1]);
+        using var jmap = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) };
+        jmap.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("alice:Pass-alice-2026!")));
 
         var acknowledged = new ConcurrentQueue<string>();
         var replies = new ConcurrentQueue<string>();
@@ -67,6 +75,15 @@ public sealed class BackendOutageTests(DeploymentFixture fixture, ITestOutputHel
         var beforeOutage = replies.Count;
         await WaitForAsync(() => replies.Skip(beforeOutage).Count(r => r.StartsWith("451 4.3.0", StringComparison.Ordinal)) >= 5, TimeSpan.FromSeconds(60), "temporary failures during the outage");
         Assert.False(server.HasExited, server.Output);
+
+        // IMAP: NO [UNAVAILABLE], and the session stays usable.
+        var status = await imap.CommandAsync("a3", "STATUS INBOX (MESSAGES)");
+        Assert.StartsWith("a3 NO [UNAVAILABLE]", status[^1]);
+
+        // JMAP: a temporary failure (503 before the request is read, or the method error serverUnavailable), never a 500.
+        var (jmapStatus, jmapBody) = await JmapQueryAsync(jmap);
+        output.WriteLine($"JMAP during the outage: {jmapStatus} {jmapBody}");
+        Assert.True(jmapStatus == System.Net.HttpStatusCode.ServiceUnavailable || jmapBody.Contains("\"serverUnavailable\"", StringComparison.Ordinal), $"{jmapStatus} {jmapBody}");
         var duringOutage = replies.Skip(beforeOutage).ToList();
         Assert.DoesNotContain(duringOutage, r => r.StartsWith('5') || r.StartsWith("closed", StringComparison.Ordinal));
 
@@ -77,10 +94,36 @@ public sealed class BackendOutageTests(DeploymentFixture fixture, ITestOutputHel
         await trickle;
         Assert.False(server.HasExited, server.Output);
 
+        // The same IMAP session and a JMAP request work again.
+        var again = await imap.CommandAsync("a4", "STATUS INBOX (MESSAGES)");
+        Assert.StartsWith("a4 OK", again[^1]);
+        var (okStatus, okBody) = await JmapQueryAsync(jmap);
+        Assert.True(okStatus == System.Net.HttpStatusCode.OK && okBody.Contains("\"ids\"", StringComparison.Ordinal), $"{okStatus} {okBody}");
+
         var stored = (await mail.MessagesAsync("alice")).Select(m => "<" + m.MessageId + ">").ToHashSet(StringComparer.Ordinal);
         var missing = acknowledged.Where(id => !stored.Contains(id)).ToList();
         output.WriteLine($"{replies.Count} attempts, {acknowledged.Count} acknowledged, {replies.Count(r => r.StartsWith("451", StringComparison.Ordinal))} answered 451; {stored.Count} stored");
         Assert.True(missing.Count == 0, $"acknowledged with 250 but not stored: {string.Join(", ", missing)}");
+    }
+
+    private static async Task<(System.Net.HttpStatusCode Status, string Body)> JmapQueryAsync(HttpClient jmap)
+    {
+        var request = """{"using":["urn:ietf:params:jmap:core","urn:ietf:params:jmap:mail"],"methodCalls":[["Email/query",{"accountId":null},"q"]]}""";
+        // The account id is the session's; fetch it when the session answers, else send a placeholder that still
+        // exercises authentication and the store.
+        var session = await jmap.GetAsync("/jmap/session");
+        if (session.IsSuccessStatusCode)
+        {
+            var accounts = System.Text.Json.Nodes.JsonNode.Parse(await session.Content.ReadAsStringAsync())!["primaryAccounts"]!["urn:ietf:params:jmap:mail"]!.GetValue<string>();
+            request = request.Replace("null", "\"" + accounts + "\"", StringComparison.Ordinal);
+        }
+        else
+        {
+            return (session.StatusCode, await session.Content.ReadAsStringAsync());
+        }
+
+        using var response = await jmap.PostAsync("/jmap/api/", new StringContent(request, Encoding.UTF8, "application/json"));
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
     /// <summary>One SMTP transaction; the reply that ended it (the first that was not a success), or "closed".</summary>
