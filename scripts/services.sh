@@ -36,6 +36,7 @@ chmod 755 "$svc"
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 if [ "$action" = start ]; then
   printf 'PG_PORT=%s\nMARIADB_PORT=%s\nREDIS_PORT=%s\nS3_PORT=%s\nLDAP_PORT=%s\nDOVECOT_PORT=%s\n' "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" "$(free_port)" > "$svc/ports"
+  echo "LDAPS_PORT=$(free_port)" >> "$svc/ports"
 fi
 # shellcheck disable=SC1091
 [ -f "$svc/ports" ] && . "$svc/ports"
@@ -122,10 +123,19 @@ start_s3() {
 
 # A private slapd from a standalone slapd.conf (no cn=config, nothing of the Debian instance), loaded with the test
 # directory (tests/ldap/directory.ldif: the conformance kit's principals and the service account the server binds as).
+# It answers ldap:// (StartTLS offered) and ldaps:// with a certificate from a CA made here, whose folder (OpenSSL
+# hashed names) the tests trust.
 start_ldap() {
   local dir="$svc/ldap" repo
   repo=$(cd "$(dirname "$0")/.." && pwd)
-  rm -rf "$dir"; mkdir -p "$dir/data"
+  rm -rf "$dir"; mkdir -p "$dir/data" "$dir/tls/trusted"
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/tls/ca.key" -out "$dir/tls/ca.pem" -days 7 -subj "/CN=Mail Host test CA" >/dev/null 2>&1
+  openssl req -newkey rsa:2048 -nodes -keyout "$dir/tls/server.key" -out "$dir/tls/server.csr" -subj "/CN=127.0.0.1" >/dev/null 2>&1
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$dir/tls/server.ext"
+  openssl x509 -req -in "$dir/tls/server.csr" -CA "$dir/tls/ca.pem" -CAkey "$dir/tls/ca.key" -CAcreateserial \
+    -out "$dir/tls/server.pem" -days 7 -extfile "$dir/tls/server.ext" >/dev/null 2>&1
+  cp "$dir/tls/ca.pem" "$dir/tls/trusted/"
+  openssl rehash "$dir/tls/trusted" >/dev/null
   cat > "$dir/slapd.conf" <<CONF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -134,6 +144,9 @@ include /etc/ldap/schema/nis.schema
 include $repo/tests/ldap/mailhost-test.schema
 pidfile $dir/slapd.pid
 argsfile $dir/slapd.args
+TLSCACertificateFile $dir/tls/ca.pem
+TLSCertificateFile $dir/tls/server.pem
+TLSCertificateKeyFile $dir/tls/server.key
 modulepath /usr/lib/ldap
 moduleload back_mdb
 database mdb
@@ -147,7 +160,7 @@ access to * by dn.exact="cn=mailhost,ou=services,dc=example,dc=org" read by self
 CONF
   slapadd -f "$dir/slapd.conf" -l "$repo/tests/ldap/directory.ldif" >"$dir/log" 2>&1 \
     || { echo "services: slapadd failed:" >&2; cat "$dir/log" >&2; return 1; }
-  slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$LDAP_PORT/" </dev/null >>"$dir/log" 2>&1 \
+  slapd -f "$dir/slapd.conf" -h "ldap://127.0.0.1:$LDAP_PORT/ ldaps://127.0.0.1:$LDAPS_PORT/" </dev/null >>"$dir/log" 2>&1 \
     || { echo "services: slapd did not start:" >&2; cat "$dir/log" >&2; return 1; }
   wait_for slapd ldapsearch -x -H "ldap://127.0.0.1:$LDAP_PORT/" -D "cn=mailhost,ou=services,dc=example,dc=org" -w mailhost-ldap-test -b "dc=example,dc=org" -s base
   {
@@ -155,6 +168,8 @@ CONF
     echo "MAILHOST_TEST_LDAP_BIND_DN='cn=mailhost,ou=services,dc=example,dc=org'"
     echo "MAILHOST_TEST_LDAP_PASSWORD='mailhost-ldap-test'"
     echo "MAILHOST_TEST_LDAP_BASE='dc=example,dc=org'"
+    echo "MAILHOST_TEST_LDAPS='ldaps://127.0.0.1:$LDAPS_PORT'"
+    echo "MAILHOST_TEST_LDAP_TRUSTED='$dir/tls/trusted'"
   } >> "$work/services.env"
 }
 

@@ -123,7 +123,7 @@ internal sealed class LdapConnectionPool : IDisposable
                     connection.SessionOptions.SecureSocketLayer = true;
                 }
 
-                if (settings.TrustedCertificatesDirectory is not null && !OperatingSystem.IsWindows())
+                if (settings.TrustedCertificatesDirectory is not null && !settings.StartTls && !OperatingSystem.IsWindows())
                 {
                     connection.SessionOptions.StartNewTlsSessionContext();
                 }
@@ -134,6 +134,25 @@ internal sealed class LdapConnectionPool : IDisposable
                     {
                         if (settings.StartTls)
                         {
+                            // On Linux the library opens the connection only with the first request, and StartTLS
+                            // needs it open: a read of the root DSE (anonymous, no credentials) opens it first.
+                            if (!OperatingSystem.IsWindows())
+                            {
+                                try
+                                {
+                                    connection.SendRequest(new SearchRequest(string.Empty, "(objectClass=*)", SearchScope.Base, "supportedExtension"));
+                                }
+                                catch (DirectoryOperationException)
+                                {
+                                    // A server that keeps its root DSE from anonymous readers is still connected.
+                                }
+
+                                if (settings.TrustedCertificatesDirectory is not null)
+                                {
+                                    connection.SessionOptions.StartNewTlsSessionContext();
+                                }
+                            }
+
                             connection.SessionOptions.StartTransportLayerSecurity(null);
                         }
 
