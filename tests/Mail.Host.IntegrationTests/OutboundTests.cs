@@ -40,6 +40,11 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
         var arrived = await WaitForMessageAsync(b.Mail, "bob", "INBOX", m => m.Subject == "Across domains");
         var raw = Encoding.UTF8.GetString(await b.Mail.RawAsync("bob", arrived.EmailId));
         output.WriteLine(raw[..Math.Min(raw.Length, 3000)]);
+        if (!raw.Contains("Authentication-Results:", StringComparison.Ordinal))
+        {
+            output.WriteLine(b.Server.Output);
+        }
+
         var results = ResultsHeader(raw);
         Assert.Contains("spf=pass", results);
         Assert.Contains("dkim=pass header.d=a.test header.s=mail", results);

@@ -59,8 +59,8 @@ public sealed class TestDns : IDisposable
         throw new TimeoutException("dnsmasq did not answer within 5 s");
     }
 
-    /// <summary>A TXT record option, split into strings of at most 250 characters.</summary>
-    public static string Txt(string name, string text) => $"--txt-record={name}," + string.Join(',', text.Chunk(250).Select(c => "\"" + new string(c) + "\""));
+    /// <summary>A TXT record option, split into strings of at most 250 characters (no quotes: given as an argument, dnsmasq keeps them).</summary>
+    public static string Txt(string name, string text) => $"--txt-record={name}," + string.Join(',', text.Chunk(250).Select(c => new string(c)));
 
     public void Dispose()
     {

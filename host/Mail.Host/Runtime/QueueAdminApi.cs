@@ -59,7 +59,14 @@ internal static class QueueAdminApi
             return NotQueued(id);
         }
 
+        // A delivery attempt in progress holds the lease; wait a little for it to end.
         var lease = await lookup.TryAcquireLockAsync("outbound:" + id, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        for (var waited = 0; lease is null && waited < 100; waited++)
+        {
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            lease = await lookup.TryAcquireLockAsync("outbound:" + id, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        }
+
         if (lease is null)
         {
             return AdminAccess.Problem(StatusCodes.Status409Conflict, $"The message {id} is being delivered right now; try again in a moment.");

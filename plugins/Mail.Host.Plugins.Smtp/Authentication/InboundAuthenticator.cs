@@ -81,8 +81,9 @@ internal sealed class InboundAuthenticator
             {
                 result = "temperror";
             }
-            catch (Exception ex) when (ex is FormatException or NotSupportedException or DnsResponseException or ArgumentException or InvalidOperationException)
+            catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
             {
+                // A malformed signature or key record (MimeKit and BouncyCastle throw several kinds).
                 result = "permerror";
             }
 
@@ -145,7 +146,7 @@ internal sealed class InboundAuthenticator
                 _ => "none",
             });
         }
-        catch (Exception ex) when (ex is FormatException or DnsResponseException or NotSupportedException or ArgumentException or InvalidOperationException)
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
         {
             parts.Add("arc=fail (the chain could not be checked)");
         }
