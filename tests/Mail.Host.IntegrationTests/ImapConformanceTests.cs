@@ -7,8 +7,10 @@ namespace Mail.Host.IntegrationTests;
 /// <summary>
 /// Dovecot's scripted IMAP tests against this server's IMAP listener, started from the deployment folder: every
 /// script Dovecot passes (tests/Mail.Host.ImapTest/dovecot-passes.txt) must pass here too, unless it is skipped
-/// because this server does not advertise a capability the script needs. Waits for the IMAP plugin: skipped, with
-/// that reason, while the deployment has no plugins/imap folder.
+/// because this server does not advertise a capability the script needs, or unless it is recorded as not passing
+/// yet in tests/Mail.Host.ImapTest/mailhost-known-failures.txt (open work, printed in the test output; a recorded
+/// script that passes fails the test until it is taken off the list, so the list only shrinks). Waits for the IMAP
+/// plugin: skipped, with that reason, while the deployment has no plugins/imap folder.
 /// </summary>
 [Collection(DeploymentCollection.Name)]
 public sealed class ImapConformanceTests(DeploymentFixture fixture, ITestOutputHelper output) : IDisposable
@@ -35,13 +37,28 @@ public sealed class ImapConformanceTests(DeploymentFixture fixture, ITestOutputH
         var results = await new ImapTestRunner(options).RunAsync(r => output.WriteLine(r.Describe()));
 
         Assert.Equal(passes.Count, results.Count);
-        var failures = results
+        var known = KnownFailures();
+        var failed = results
             .Where(r => r.Outcome == ScriptOutcome.Fail || (r.Outcome == ScriptOutcome.Skip && r.Reason?.StartsWith("needs capability ", StringComparison.Ordinal) != true))
-            .Select(r => r.Describe())
             .ToList();
+        var recorded = failed.Where(r => known.Contains(r.Name)).ToList();
+        output.WriteLine($"{results.Count(r => r.Outcome == ScriptOutcome.Pass)} of the {passes.Count} scripts Dovecot passes pass here; {recorded.Count} recorded as not passing yet:");
+        foreach (var result in recorded)
+        {
+            output.WriteLine("  NOT YET " + result.Describe());
+        }
+
+        var failures = failed.Where(r => !known.Contains(r.Name)).Select(r => r.Describe()).ToList();
         Assert.True(failures.Count == 0, $"{failures.Count} of the {passes.Count} scripts Dovecot passes did not pass here:\n" + string.Join('\n', failures));
+        var nowPassing = results.Where(r => r.Outcome == ScriptOutcome.Pass && known.Contains(r.Name)).Select(r => r.Name).ToList();
+        Assert.True(nowPassing.Count == 0, "these scripts pass now: take them off tests/Mail.Host.ImapTest/mailhost-known-failures.txt: " + string.Join(", ", nowPassing));
         Assert.Contains(results, r => r.Outcome == ScriptOutcome.Pass);
     }
+
+    private static HashSet<string> KnownFailures()
+        => [.. File.ReadAllLines(Path.Combine(DeploymentFixture.RepositoryRoot, "tests", "Mail.Host.ImapTest", "mailhost-known-failures.txt"))
+            .Select(l => (l.IndexOf('#', StringComparison.Ordinal) is var hash and >= 0 ? l[..hash] : l).Trim())
+            .Where(l => l.Length > 0)];
 
     /// <summary>The manifest's IMAP listener (STARTTLS preferred), or one added for the test when it has none.</summary>
     private (string Name, TlsMode Tls) ImapListener()
