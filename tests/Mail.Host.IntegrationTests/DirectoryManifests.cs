@@ -11,7 +11,7 @@ internal static class DirectoryManifests
         {
           "Server": { "Hostname": "localhost", "PluginsDirectory": "plugins", "DataDirectory": "data" },
           "Http": { "Urls": [ "http://127.0.0.1:8080" ] },
-          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true }, "internal": { "Enabled": true }, "ldap": { "Enabled": true }, "smtp": { "Enabled": true } },
+          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true }, "internal": { "Enabled": true }, "ldap": { "Enabled": true }, "smtp": { "Enabled": true }, "imap": { "Enabled": true }, "jmap": { "Enabled": true } },
           "Stores": { "main": { "Type": "memory" }, "blobs": { "Type": "filesystem", "Path": "data/blobs" } },
           "Roles": { "Data": "main", "Blob": "blobs", "FullText": "main", "Lookup": "main" },
           "Directories": {
@@ -29,7 +29,8 @@ internal static class DirectoryManifests
           "Authentication": { "Directory": "corp" },
           "Listeners": {
             "smtp": { "Protocol": "smtp", "Bind": [ "127.0.0.1:2525" ], "Tls": "StartTls" },
-            "submission": { "Protocol": "submission", "Bind": [ "127.0.0.1:2587" ], "Tls": "StartTls" }
+            "submission": { "Protocol": "submission", "Bind": [ "127.0.0.1:2587" ], "Tls": "StartTls" },
+            "imap": { "Protocol": "imap", "Bind": [ "127.0.0.1:1143" ], "Tls": "StartTls", "AllowPlaintextAuth": true }
           },
           "Logging": { "LogLevel": { "Default": "Information", "Microsoft.AspNetCore": "Warning" } }
         }
@@ -40,7 +41,7 @@ internal static class DirectoryManifests
         {
           "Server": { "Hostname": "localhost", "PluginsDirectory": "plugins", "DataDirectory": "data" },
           "Http": { "Urls": [ "http://127.0.0.1:8080" ] },
-          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true }, "sqlite": { "Enabled": true }, "internal": { "Enabled": true }, "sql-directory": { "Enabled": true }, "smtp": { "Enabled": true } },
+          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true }, "sqlite": { "Enabled": true }, "internal": { "Enabled": true }, "sql-directory": { "Enabled": true }, "smtp": { "Enabled": true }, "imap": { "Enabled": true }, "jmap": { "Enabled": true } },
           "Stores": {
             "main": { "Type": "memory" },
             "blobs": { "Type": "filesystem", "Path": "data/blobs" },
@@ -64,7 +65,8 @@ internal static class DirectoryManifests
           "Authentication": { "Directory": "accounts" },
           "Listeners": {
             "smtp": { "Protocol": "smtp", "Bind": [ "127.0.0.1:2525" ], "Tls": "StartTls" },
-            "submission": { "Protocol": "submission", "Bind": [ "127.0.0.1:2587" ], "Tls": "StartTls" }
+            "submission": { "Protocol": "submission", "Bind": [ "127.0.0.1:2587" ], "Tls": "StartTls" },
+            "imap": { "Protocol": "imap", "Bind": [ "127.0.0.1:1143" ], "Tls": "StartTls", "AllowPlaintextAuth": true }
           },
           "Logging": { "LogLevel": { "Default": "Information", "Microsoft.AspNetCore": "Warning" } }
         }

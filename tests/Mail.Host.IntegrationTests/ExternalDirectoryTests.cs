@@ -58,6 +58,10 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         Assert.StartsWith("535 ", await AuthReplyAsync(submission, "alice", "wrong password"));
         Assert.StartsWith("535 ", await AuthReplyAsync(submission, "carol", CarolPassword));
         Assert.StartsWith("535 ", await AuthReplyAsync(submission, "*)(uid=*", AlicePassword));
+
+        await AssertImapAndJmapLoginAsync(deployment, "alice", AlicePassword, messages: 2);
+        await AssertImapAndJmapRefuseAsync(deployment, "alice", "wrong password", System.Net.HttpStatusCode.Unauthorized);
+        await AssertImapAndJmapRefuseAsync(deployment, "carol", CarolPassword, System.Net.HttpStatusCode.Forbidden);
     }
 
     [Fact]
@@ -121,6 +125,9 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         Assert.StartsWith("535 ", await AuthReplyAsync(submission, "dave", "wrong password"));
         Assert.StartsWith("535 ", await AuthReplyAsync(submission, "frank", FrankPassword));
         Assert.StartsWith("535 ", await AuthReplyAsync(submission, "' OR 1=1 --", DavePassword));
+        await AssertImapAndJmapLoginAsync(deployment, "dave", DavePassword, messages: 2);
+        await AssertImapAndJmapRefuseAsync(deployment, "dave", "wrong password", System.Net.HttpStatusCode.Unauthorized);
+        await AssertImapAndJmapRefuseAsync(deployment, "frank", FrankPassword, System.Net.HttpStatusCode.Forbidden);
 
         var result = await deployment.RunCliAsync(
             new Dictionary<string, string?> { ["MAILHOST_ADMIN_PASSWORD"] = SqlAdminPassword, ["MAILHOST_URL"] = null },
@@ -155,6 +162,41 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>The user logs in over IMAP and sees its inbox, and JMAP's session resource answers for it.</summary>
+    private static async Task AssertImapAndJmapLoginAsync(TestDeployment deployment, string user, string password, int messages)
+    {
+        using (var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]))
+        {
+            await imap.GreetingAsync();
+            var login = await imap.CommandAsync("a1", $"LOGIN {user} \"{password}\"");
+            Assert.StartsWith("a1 OK", login[^1]);
+            var select = await imap.CommandAsync("a2", "SELECT INBOX");
+            Assert.StartsWith("a2 OK", select[^1]);
+            Assert.Contains($"* {messages} EXISTS", select);
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+        using var session = await http.GetAsync("/jmap/session");
+        Assert.Equal(System.Net.HttpStatusCode.OK, session.StatusCode);
+    }
+
+    /// <summary>IMAP answers NO to the login; JMAP answers the session resource with 401 (wrong credentials) or 403 (a disabled account).</summary>
+    private static async Task AssertImapAndJmapRefuseAsync(TestDeployment deployment, string user, string password, System.Net.HttpStatusCode jmapStatus)
+    {
+        using (var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]))
+        {
+            await imap.GreetingAsync();
+            var login = await imap.CommandAsync("a1", $"LOGIN {user} \"{password}\"");
+            Assert.StartsWith("a1 NO", login[^1]);
+        }
+
+        using var http = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
+        using var session = await http.GetAsync("/jmap/session");
+        Assert.Equal(jmapStatus, session.StatusCode);
     }
 
     private TestDeployment New(string manifest)
