@@ -57,7 +57,9 @@ internal static class MailServer
         builder.Services.AddSingleton(outbound);
         builder.Services.AddSingleton(sp => new MailQueue(sp.GetRequiredService<IMailStores>().Data));
         builder.Services.AddSingleton<IMailQueue>(sp => sp.GetRequiredService<MailQueue>());
-        builder.Services.AddHostedService(sp => new OutboundDelivery(
+        builder.Services.AddSingleton<IHostedService>(sp => !MailRolesServed(sp.GetRequiredService<MailStores>())
+            ? new NothingToRun()
+            : new OutboundDelivery(
             sp.GetRequiredService<MailQueue>(),
             outbound,
             sp.GetRequiredService<IMailStores>().Lookup,
@@ -170,6 +172,13 @@ internal static class MailServer
             logger: services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Engine"),
             fullText: fullText);
     }
+
+    /// <summary>
+    /// Whether the stores serve what mail needs (data, blobs, lookup). A manifest for plugin work alone may leave a role
+    /// out; the services built on mail then stay idle rather than stopping the host.
+    /// </summary>
+    private static bool MailRolesServed(MailStores stores)
+        => stores.Serves(StoreRoles.Data) && stores.Serves(StoreRoles.Blob) && stores.Serves(StoreRoles.Lookup);
 
     private static void MapHostRoutes(WebApplication app, PluginCatalog catalog)
     {
