@@ -278,12 +278,42 @@ public sealed class TestDeployment : IDisposable
         return manifest?["Listeners"] is JsonObject listeners ? [.. listeners.Select(l => l.Key)] : [];
     }
 
+    /// <summary>
+    /// A port no one listens on, below Linux's ephemeral range (32768 and up): a port the system handed out for
+    /// "any free port" can be taken by an outgoing connection of another test before the server binds it, which made
+    /// starts fail now and then with "address already in use". Ports given once are not given again in this run.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (HandedOut)
+        {
+            for (var attempt = 0; attempt < 1000; attempt++)
+            {
+                var port = Random.Shared.Next(20000, 32000);
+                if (!HandedOut.Add(port))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // In use: try another.
+                }
+            }
+        }
+
+        using var fallback = new TcpListener(IPAddress.Loopback, 0);
+        fallback.Start();
+        return ((IPEndPoint)fallback.LocalEndpoint).Port;
     }
+
+    private static readonly HashSet<int> HandedOut = [];
 
     private static void CopyDeployment(string source, string destination)
     {
