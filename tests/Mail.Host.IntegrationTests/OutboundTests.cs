@@ -125,7 +125,9 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
     [Fact]
     public async Task Nxdomain_bounces_while_servfail_garbage_a_drop_mid_data_and_a_stalled_server_are_retried()
     {
-        var (a, _, _) = await StartPairAsync();
+        // After its first retries the message waits long enough between attempts for the CLI to remove it: with
+        // attempts every two seconds, each several seconds long, it was almost never idle.
+        var (a, _, _) = await StartPairAsync(finalRetrySeconds: 600);
         using var garbage = FakeServer.Start("127.0.0.4", remotePort, FakeServer.Garbage);
         using var drop = FakeServer.Start("127.0.0.5", remotePort, FakeServer.DropMidData);
         using var stall = FakeServer.Start("127.0.0.6", remotePort, FakeServer.Stall);
@@ -191,7 +193,7 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
     private sealed record Host(TestDeployment Deployment, ServerProcess Server, MailClient Mail);
 
     /// <summary>dnsmasq with the zones, then a.test (alice, signing with a key made by mailhost dkim generate) and b.test (bob).</summary>
-    private async Task<(Host A, Host B, TestDns Dns)> StartPairAsync(int delayNoticeSeconds = 3600)
+    private async Task<(Host A, Host B, TestDns Dns)> StartPairAsync(int delayNoticeSeconds = 3600, int? finalRetrySeconds = null)
     {
         var a = new TestDeployment(fixture);
         owned.Add(a);
@@ -220,7 +222,7 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
         {
             m["Server"]!["Hostname"] = "mx.a.test";
             m["Listeners"]!["smtp"]!["DnsServers"] = dnsServers.DeepClone();
-            m["Outbound"] = Outbound(dnsServers, delayNoticeSeconds, new JsonObject { ["a.test"] = new JsonObject { ["Selector"] = "mail", ["KeyPath"] = keyPath } });
+            m["Outbound"] = Outbound(dnsServers, delayNoticeSeconds, finalRetrySeconds, new JsonObject { ["a.test"] = new JsonObject { ["Selector"] = "mail", ["KeyPath"] = keyPath } });
         });
         var b = new TestDeployment(fixture);
         owned.Add(b);
@@ -238,7 +240,7 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
                 ["DnsServers"] = dnsServers.DeepClone(),
                 ["DmarcFailure"] = "quarantine",
             };
-            m["Outbound"] = Outbound(dnsServers, delayNoticeSeconds, new JsonObject());
+            m["Outbound"] = Outbound(dnsServers, delayNoticeSeconds, finalRetrySeconds, new JsonObject());
         });
 
         var hostA = await StartAsync(a, "a.test", "alice");
@@ -246,12 +248,12 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
         return (hostA, hostB, dns);
     }
 
-    private JsonObject Outbound(JsonArray dnsServers, int delayNoticeSeconds, JsonObject dkim) => new()
+    private JsonObject Outbound(JsonArray dnsServers, int delayNoticeSeconds, int? finalRetrySeconds, JsonObject dkim) => new()
     {
         ["DnsServers"] = dnsServers.DeepClone(),
         ["DnsTimeoutSeconds"] = 2,
         ["Port"] = remotePort,
-        ["RetryIntervalsSeconds"] = new JsonArray(1, 2),
+        ["RetryIntervalsSeconds"] = finalRetrySeconds is { } final ? new JsonArray(1, 2, final) : new JsonArray(1, 2),
         ["PollIntervalSeconds"] = 1,
         ["ConnectTimeoutSeconds"] = 3,
         ["CommandTimeoutSeconds"] = 3,
