@@ -153,7 +153,7 @@ internal sealed class LdapConnectionPool : IDisposable
                                 }
                             }
 
-                            connection.SessionOptions.StartTransportLayerSecurity(null);
+                            StartTls(connection);
                         }
 
                         if (asService && settings.BindDn is { } dn)
@@ -183,5 +183,24 @@ internal sealed class LdapConnectionPool : IDisposable
         }
 
         throw last ?? new LdapException(91, "No LDAP server is configured.");
+    }
+
+    private static void StartTls(LdapConnection connection)
+    {
+        // RFC 4511 §4.14.1: StartTLS is refused with operationsError while another operation is outstanding.
+        // slapd sends the root DSE search's result before it retires the operation, so a StartTLS right behind it
+        // is sometimes refused that way; it succeeds once the server has caught up.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                connection.SessionOptions.StartTransportLayerSecurity(null);
+                return;
+            }
+            catch (TlsOperationException ex) when (attempt < 5 && ex.Response?.ResultCode == ResultCode.OperationsError)
+            {
+                Thread.Sleep(10 * attempt);
+            }
+        }
     }
 }
