@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Net.Sockets;
+using System.Text;
+using Mail.Host.Storage;
 using Mail.Host.Plugins.SqlStore;
 using MySqlConnector;
 
@@ -47,6 +49,9 @@ internal sealed class MySqlDialect : SqlDialect
         SetSql = $"INSERT INTO {DataTable} (s, k, v) VALUES (@s, @k, @v) ON DUPLICATE KEY UPDATE v = VALUES(v)";
         IncrementSql = $"INSERT INTO {DataTable} (s, k, v) VALUES (@s, @k, @v) ON DUPLICATE KEY UPDATE v = REVERSE(UNHEX(LPAD(HEX({Decode} + @d), 16, '0')))";
         IncrementReturningSql = [IncrementSql, GetSql];
+        FullTextDocumentTable = Table("ft_doc");
+        FullTextValueTable = Table("ft_value");
+        UpsertFullTextDocumentSql = $"INSERT INTO {FullTextDocumentTable} (a, d) VALUES (@a, @d) ON DUPLICATE KEY UPDATE d = VALUES(d)";
     }
 
     /// <inheritdoc />
@@ -188,6 +193,70 @@ internal sealed class MySqlDialect : SqlDialect
     {
         ClearPool();
         return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public override string FullTextDocumentTable { get; }
+
+    /// <inheritdoc />
+    public override string FullTextValueTable { get; }
+
+    /// <inheritdoc />
+    public override string UpsertFullTextDocumentSql { get; }
+
+    /// <inheritdoc />
+    public override async Task PrepareFullTextSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await SqlCommands.ExecuteAsync(connection, null, $"CREATE TABLE IF NOT EXISTS {FullTextDocumentTable} (a BIGINT NOT NULL, d BIGINT NOT NULL, PRIMARY KEY (a, d)) ENGINE = InnoDB", cancellationToken).ConfigureAwait(false);
+        await SqlCommands.ExecuteAsync(connection, null, $"CREATE TABLE IF NOT EXISTS {FullTextValueTable} (a BIGINT NOT NULL, d BIGINT NOT NULL, n INT NOT NULL, f VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, t MEDIUMTEXT CHARACTER SET ascii COLLATE ascii_bin NOT NULL, PRIMARY KEY (a, d, n), FULLTEXT KEY ft_value_t (t)) ENGINE = InnoDB ROW_FORMAT = DYNAMIC", cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Each folded word is written as <c>x</c> and the hex of its first <see cref="FullTextWordBytes"/> UTF-8 bytes,
+    /// between single spaces and with a space at each end. InnoDB's full-text parser then sees every word as one
+    /// token whatever its script, never shorter than the default <c>innodb_ft_min_token_size</c> of 3, never longer
+    /// than <c>innodb_ft_max_token_size</c>'s ceiling of 84, and never one of its stop words; and a phrase is a plain
+    /// substring of the column, which is how phrases and prefix runs are confirmed.
+    /// </remarks>
+    public override string EncodeFullTextTerms(IReadOnlyList<string> words)
+    {
+        var text = new StringBuilder(" ");
+        foreach (var word in words)
+        {
+            text.Append(Token(word)).Append(' ');
+        }
+
+        return text.ToString();
+    }
+
+    /// <inheritdoc />
+    public override string FullTextTermsParameter(string name) => "@" + name;
+
+    /// <inheritdoc />
+    public override string FullTextValueMatch(string column, IReadOnlyList<string> words, TextMatchKind kind, Func<object, string> parameter)
+    {
+        // The index finds the rows holding every word (the last as a prefix for a prefix match); a run of several
+        // words is then confirmed as a substring of the row.
+        var tokens = words.Select(Token).ToList();
+        var against = string.Join(' ', tokens.Select((token, i) => "+" + token + (kind == TextMatchKind.Prefix && i == tokens.Count - 1 ? "*" : string.Empty)));
+        var condition = $"MATCH({column}) AGAINST({parameter(against)} IN BOOLEAN MODE)";
+        if (kind != TextMatchKind.Words && tokens.Count > 1)
+        {
+            var run = " " + string.Join(' ', tokens) + (kind == TextMatchKind.Prefix ? "%" : " %");
+            condition += $" AND {column} LIKE {parameter("%" + run)}";
+        }
+
+        return condition;
+    }
+
+    /// <summary>How many UTF-8 bytes of a word its full-text token keeps: 41 bytes make 83 characters with the <c>x</c>.</summary>
+    internal const int FullTextWordBytes = 41;
+
+    private static string Token(string word)
+    {
+        var bytes = Encoding.UTF8.GetBytes(word);
+        return "x" + Convert.ToHexStringLower(bytes, 0, Math.Min(bytes.Length, FullTextWordBytes));
     }
 
     private string Table(string name) => $"`{prefix}{name}`";

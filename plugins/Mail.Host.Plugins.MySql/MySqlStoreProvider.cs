@@ -8,8 +8,9 @@ namespace Mail.Host.Plugins.MySql;
 /// Opens <c>mysql</c> store instances: the data role (and <see cref="ISqlQueryStore"/>) in a MySQL or MariaDB
 /// database (InnoDB), shared safely by several host processes. Settings: <c>ConnectionString</c>, or <c>Host</c>,
 /// <c>Port</c>, <c>Database</c> and <c>User</c>; the password in the connection string, <c>Password</c>,
-/// <c>PasswordFile</c> or <c>PasswordEnvironmentVariable</c>; <c>TablePrefix</c> (default <c>mailhost_</c>) and
-/// <c>MaxPoolSize</c>.
+/// <c>PasswordFile</c> or <c>PasswordEnvironmentVariable</c>; <c>TablePrefix</c> (default <c>mailhost_</c>),
+/// <c>MaxPoolSize</c>, and <c>FullText</c>: <c>native</c> makes the instance serve the full-text role with a FULLTEXT
+/// index (the default, <c>engine</c>, leaves that role to the engine's index over the data role).
 /// </summary>
 public sealed class MySqlStoreProvider : IStoreProvider
 {
@@ -20,7 +21,7 @@ public sealed class MySqlStoreProvider : IStoreProvider
     public string Type => StoreType;
 
     /// <inheritdoc />
-    public StoreRoles Roles => StoreRoles.Data | StoreRoles.Blob;
+    public StoreRoles Roles => StoreRoles.Data | StoreRoles.Blob | StoreRoles.FullText;
 
     /// <inheritdoc />
     public IEnumerable<string> Validate(StoreContext context)
@@ -38,7 +39,7 @@ public sealed class MySqlStoreProvider : IStoreProvider
         var dialect = new MySqlDialect(BuildConnectionString(settings), settings.TablePrefix);
         try
         {
-            return await SqlStoreOpener.OpenAsync(dialect, cancellationToken).ConfigureAwait(false);
+            return await SqlStoreOpener.OpenAsync(dialect, settings.NativeFullText, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Net.Sockets;
+using System.Text;
+using Mail.Host.Storage;
 using Mail.Host.Plugins.SqlStore;
 using Npgsql;
 
@@ -43,6 +45,9 @@ internal sealed class PostgreSqlDialect : SqlDialect
         BlobTable = Table("blob");
         InsertChunkSql = $"INSERT INTO {BlobTable} (h, n, data) VALUES (@h, @n, @data) ON CONFLICT (h, n) DO NOTHING";
         SetSql = $"INSERT INTO {DataTable} (s, k, v) VALUES (@s, @k, @v) ON CONFLICT (s, k) DO UPDATE SET v = EXCLUDED.v";
+        FullTextDocumentTable = Table("ft_doc");
+        FullTextValueTable = Table("ft_value");
+        UpsertFullTextDocumentSql = $"INSERT INTO {FullTextDocumentTable} AS cur (a, d) VALUES (@a, @d) ON CONFLICT (a, d) DO UPDATE SET d = cur.d";
     }
 
     /// <inheritdoc />
@@ -141,6 +146,86 @@ internal sealed class PostgreSqlDialect : SqlDialect
 
     /// <inheritdoc />
     public override ValueTask DisposeAsync() => dataSource.DisposeAsync();
+
+    /// <inheritdoc />
+    public override string FullTextDocumentTable { get; }
+
+    /// <inheritdoc />
+    public override string FullTextValueTable { get; }
+
+    /// <inheritdoc />
+    public override string UpsertFullTextDocumentSql { get; }
+
+    /// <inheritdoc />
+    public override async Task PrepareFullTextSchemaAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await SqlCommands.ExecuteAsync(connection, transaction, "SELECT pg_advisory_xact_lock(hashtext(@name))", cancellationToken, ("name", $"mailhost schema {schema}.{prefix}")).ConfigureAwait(false);
+        await SqlCommands.ExecuteAsync(connection, transaction, $"CREATE TABLE IF NOT EXISTS {FullTextDocumentTable} (a int8 NOT NULL, d int8 NOT NULL, PRIMARY KEY (a, d))", cancellationToken).ConfigureAwait(false);
+        await SqlCommands.ExecuteAsync(connection, transaction, $"CREATE TABLE IF NOT EXISTS {FullTextValueTable} (a int8 NOT NULL, d int8 NOT NULL, n int4 NOT NULL, f text COLLATE \"C\" NOT NULL, t tsvector NOT NULL, PRIMARY KEY (a, d, n))", cancellationToken).ConfigureAwait(false);
+        await SqlCommands.ExecuteAsync(connection, transaction, $"CREATE INDEX IF NOT EXISTS \"{prefix}ft_value_t\" ON {FullTextValueTable} USING gin (t)", cancellationToken).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A tsvector literal: each folded word quoted as a lexeme with its positions (from 1), so the server keeps the
+    /// words exactly as folded instead of parsing them again with a text search configuration.
+    /// </remarks>
+    public override string EncodeFullTextTerms(IReadOnlyList<string> words)
+    {
+        var positions = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < words.Count; i++)
+        {
+            if (!positions.TryGetValue(words[i], out var list))
+            {
+                positions[words[i]] = list = [];
+            }
+
+            list.Add(i + 1);
+        }
+
+        var text = new StringBuilder();
+        foreach (var (word, list) in positions)
+        {
+            if (text.Length > 0)
+            {
+                text.Append(' ');
+            }
+
+            AppendLexeme(text, word).Append(':').AppendJoin(',', list);
+        }
+
+        return text.ToString();
+    }
+
+    /// <inheritdoc />
+    public override string FullTextTermsParameter(string name) => $"CAST(@{name} AS tsvector)";
+
+    /// <inheritdoc />
+    public override string FullTextValueMatch(string column, IReadOnlyList<string> words, TextMatchKind kind, Func<object, string> parameter)
+    {
+        var query = new StringBuilder();
+        for (var i = 0; i < words.Count; i++)
+        {
+            if (i > 0)
+            {
+                query.Append(kind == TextMatchKind.Words ? " & " : " <-> ");
+            }
+
+            AppendLexeme(query, words[i]);
+        }
+
+        if (kind == TextMatchKind.Prefix)
+        {
+            query.Append(":*");
+        }
+
+        return $"{column} @@ CAST({parameter(query.ToString())} AS tsquery)";
+    }
+
+    private static StringBuilder AppendLexeme(StringBuilder text, string word)
+        => text.Append('\'').Append(word.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal)).Append('\'');
 
     private string Table(string name) => $"\"{schema}\".\"{prefix}{name}\"";
 }

@@ -9,7 +9,9 @@ namespace Mail.Host.Plugins.PostgreSql;
 /// database, shared safely by several host processes. Settings: <c>ConnectionString</c>, or <c>Host</c>,
 /// <c>Port</c>, <c>Database</c> and <c>User</c>; the password in the connection string, <c>Password</c>,
 /// <c>PasswordFile</c> or <c>PasswordEnvironmentVariable</c>; <c>Schema</c> (default <c>public</c>, created when
-/// missing), <c>TablePrefix</c> (default <c>mailhost_</c>) and <c>MaxPoolSize</c>.
+/// missing), <c>TablePrefix</c> (default <c>mailhost_</c>), <c>MaxPoolSize</c>, and <c>FullText</c>: <c>native</c> makes
+/// the instance serve the full-text role with tsvector values under a GIN index (the default, <c>engine</c>, leaves
+/// that role to the engine's index over the data role).
 /// </summary>
 public sealed class PostgreSqlStoreProvider : IStoreProvider
 {
@@ -20,7 +22,7 @@ public sealed class PostgreSqlStoreProvider : IStoreProvider
     public string Type => StoreType;
 
     /// <inheritdoc />
-    public StoreRoles Roles => StoreRoles.Data | StoreRoles.Blob;
+    public StoreRoles Roles => StoreRoles.Data | StoreRoles.Blob | StoreRoles.FullText;
 
     /// <inheritdoc />
     public IEnumerable<string> Validate(StoreContext context)
@@ -38,7 +40,7 @@ public sealed class PostgreSqlStoreProvider : IStoreProvider
         var dialect = new PostgreSqlDialect(BuildConnectionString(settings), settings.Schema ?? "public", settings.TablePrefix);
         try
         {
-            return await SqlStoreOpener.OpenAsync(dialect, cancellationToken).ConfigureAwait(false);
+            return await SqlStoreOpener.OpenAsync(dialect, settings.NativeFullText, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -1384,7 +1384,7 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
         Assert.Equal([kept.Uid, copy.DestinationUids[0]], await account.SearchMailboxAsync(inbox.Id, zephyr));
 
         // The documents themselves are gone from the index, and no marker is left behind.
-        var index = new DataStoreFullTextStore(Data);
+        var index = CreateFullTextStore(Data);
         Assert.Equal([kept.EmailId, twin], await index.QueryAsync(1, FullTextFilter.Words(FullTextFieldNames.Body, "zephyr")));
         Assert.Equal(0, await Data.ScanAsync(MailKeys.FullTextPending, KeyRange.All()).CountAsync());
     }
@@ -1424,7 +1424,7 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
         var brokenAccount = broken.OpenAccount(1);
         await brokenAccount.SetKeywordsAsync(inbox.Id, [first.Uid], KeywordOperation.Add, [MailKeywords.Deleted]);
         await brokenAccount.ExpungeAsync(inbox.Id);
-        var index = new DataStoreFullTextStore(Data);
+        var index = CreateFullTextStore(Data);
         Assert.Equal([first.EmailId, delivered[0].EmailId], await index.QueryAsync(1, FullTextFilter.Words(null, "quokka")));
         Assert.Equal([delivered[0].EmailId], await account.QueryEmailsAsync(quokka));
         Assert.Equal(1, await Engine.IndexPendingAsync());
@@ -1432,7 +1432,12 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
         Assert.Equal(0, await Data.ScanAsync(MailKeys.FullTextPending, KeyRange.All()).CountAsync());
     }
 
-    private MailEngine NewEngine(MailEngineOptions? options = null) => new(Data, Blobs, options, Clock, fullText: new DataStoreFullTextStore(Data));
+    /// <summary>The full-text index the engines of a test use: by default the engine's own, over the data store.</summary>
+    /// <param name="dataStore">The data store.</param>
+    /// <returns>The index.</returns>
+    protected virtual IFullTextStore CreateFullTextStore(IDataStore dataStore) => new DataStoreFullTextStore(dataStore);
+
+    private MailEngine NewEngine(MailEngineOptions? options = null) => new(Data, Blobs, options, Clock, fullText: CreateFullTextStore(Data));
 
     private static async Task<Mailbox> InboxAsync(IMailAccount account)
         => (await account.GetMailboxesAsync()).Single(m => m.Role == MailboxRole.Inbox);

@@ -52,6 +52,17 @@ public sealed class SqlStoreSettingsTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Types))]
+    public void The_full_text_mode_is_engine_or_native(string type)
+    {
+        Assert.Empty(Validate(type, ("ConnectionString", ConnectionString(type)), ("FullText", "native")));
+        Assert.Empty(Validate(type, ("ConnectionString", ConnectionString(type)), ("FullText", "Engine")));
+
+        var problems = Validate(type, ("ConnectionString", ConnectionString(type)), ("FullText", "elastic"));
+        Assert.Contains(problems, p => p.StartsWith("Stores:main:FullText 'elastic' is not a full-text mode", StringComparison.Ordinal) && p.Contains("'native'", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Types))]
     public void A_connection_string_and_separate_keys_together_are_refused(string type)
     {
         var problems = Validate(type, ("ConnectionString", ConnectionString(type)), ("Host", "other"));

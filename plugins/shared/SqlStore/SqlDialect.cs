@@ -99,6 +99,45 @@ internal abstract class SqlDialect : IAsyncDisposable
     /// <summary>A short description of the server for messages, without secrets: host, port and database.</summary>
     public abstract string Describe { get; }
 
+    /// <summary>The native full-text role's documents: account <c>a</c>, document <c>d</c>.</summary>
+    public abstract string FullTextDocumentTable { get; }
+
+    /// <summary>
+    /// The native full-text role's field values: account <c>a</c>, document <c>d</c>, row number <c>n</c>, field name
+    /// <c>f</c>, and the value's folded words <c>t</c> in the server's full-text form.
+    /// </summary>
+    public abstract string FullTextValueTable { get; }
+
+    /// <summary>Adds a document row, or locks it when present: parameters <c>@a</c>, <c>@d</c>.</summary>
+    public abstract string UpsertFullTextDocumentSql { get; }
+
+    /// <summary>Creates the native full-text tables and indexes when missing.</summary>
+    /// <param name="connection">An open connection.</param>
+    /// <param name="cancellationToken">Cancels the preparation.</param>
+    /// <returns>A task that completes when they exist.</returns>
+    public abstract Task PrepareFullTextSchemaAsync(DbConnection connection, CancellationToken cancellationToken);
+
+    /// <summary>A value's folded words, in order, as the text bound to the <c>t</c> column.</summary>
+    /// <param name="words">The words (at most <see cref="SqlFullTextStore.ChunkWords"/>).</param>
+    /// <returns>The encoded text.</returns>
+    public abstract string EncodeFullTextTerms(IReadOnlyList<string> words);
+
+    /// <summary>The SQL expression that turns the bound encoded text into the <c>t</c> column's type.</summary>
+    /// <param name="name">The parameter's name, without <c>@</c>.</param>
+    /// <returns>The expression.</returns>
+    public abstract string FullTextTermsParameter(string name);
+
+    /// <summary>
+    /// A condition on one value row's words: every word (<see cref="Storage.TextMatchKind.Words"/>), the words in a row
+    /// (<see cref="Storage.TextMatchKind.Phrase"/>), or in a row with the last as a prefix (<see cref="Storage.TextMatchKind.Prefix"/>).
+    /// </summary>
+    /// <param name="column">The words column, qualified.</param>
+    /// <param name="words">The folded query words; at least one.</param>
+    /// <param name="kind">How they match.</param>
+    /// <param name="parameter">Binds a value and returns its placeholder.</param>
+    /// <returns>The condition.</returns>
+    public abstract string FullTextValueMatch(string column, IReadOnlyList<string> words, Storage.TextMatchKind kind, Func<object, string> parameter);
+
     /// <summary>Closes the connection pool.</summary>
     /// <returns>A task that completes when every connection is closed.</returns>
     public abstract ValueTask DisposeAsync();

@@ -2,12 +2,16 @@ using Mail.Host.Storage;
 
 namespace Mail.Host.Plugins.SqlStore;
 
-/// <summary>An open SQL store: the data and blob roles and parameterized SQL on one pooled database.</summary>
+/// <summary>
+/// An open SQL store: the data and blob roles, the full-text role when the server's own full-text search serves it,
+/// and parameterized SQL, on one pooled database.
+/// </summary>
 /// <param name="data">The data role.</param>
 /// <param name="blob">The blob role.</param>
+/// <param name="fullText">The native full-text role, or <see langword="null"/> for the engine's index over the data role.</param>
 /// <param name="sql">Parameterized SQL.</param>
 /// <param name="close">Closes the connection pool.</param>
-internal sealed class SqlStoreInstance(SqlDataStore data, SqlBlobStore blob, SqlQueryStore sql, Func<ValueTask> close) : IStoreInstance
+internal sealed class SqlStoreInstance(SqlDataStore data, SqlBlobStore blob, SqlFullTextStore? fullText, SqlQueryStore sql, Func<ValueTask> close) : IStoreInstance
 {
     private int disposed;
 
@@ -18,7 +22,7 @@ internal sealed class SqlStoreInstance(SqlDataStore data, SqlBlobStore blob, Sql
     public IBlobStore? Blob => blob;
 
     /// <inheritdoc />
-    public IFullTextStore? FullText => null;
+    public IFullTextStore? FullText => fullText;
 
     /// <inheritdoc />
     public ILookupStore? Lookup => null;

@@ -11,10 +11,11 @@ internal static class SqlStoreOpener
     /// version of an existing one, and reads the server's limits.
     /// </summary>
     /// <param name="dialect">The dialect, which the instance then owns.</param>
+    /// <param name="nativeFullText">Whether the instance serves the full-text role with the server's own full-text search.</param>
     /// <param name="cancellationToken">Cancels opening.</param>
     /// <returns>The open instance.</returns>
     /// <exception cref="InvalidOperationException">The tables were written by a newer plugin, or are damaged.</exception>
-    public static async ValueTask<IStoreInstance> OpenAsync(SqlDialect dialect, CancellationToken cancellationToken)
+    public static async ValueTask<IStoreInstance> OpenAsync(SqlDialect dialect, bool nativeFullText, CancellationToken cancellationToken)
     {
         var executor = new SqlExecutor(dialect);
         var (version, maxValueSize) = await executor.RunAsync(async (connection, _, ct) =>
@@ -38,6 +39,15 @@ internal static class SqlStoreOpener
             throw new InvalidOperationException($"The {dialect.Name} server {dialect.Describe} accepts statements too small for values of {DataStoreLimits.MinimumMaxValueSize} bytes; raise its max_allowed_packet to at least {4 * DataStoreLimits.MinimumMaxValueSize}.");
         }
 
-        return new SqlStoreInstance(new SqlDataStore(executor, maxValueSize), new SqlBlobStore(executor), new SqlQueryStore(executor), dialect.DisposeAsync);
+        if (nativeFullText)
+        {
+            await executor.RunAsync(async (connection, _, ct) =>
+            {
+                await dialect.PrepareFullTextSchemaAsync(connection, ct).ConfigureAwait(false);
+                return true;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new SqlStoreInstance(new SqlDataStore(executor, maxValueSize), new SqlBlobStore(executor), nativeFullText ? new SqlFullTextStore(executor) : null, new SqlQueryStore(executor), dialect.DisposeAsync);
     }
 }

@@ -44,6 +44,13 @@ internal sealed class SqlStoreSettings
     /// <summary>The most pooled connections.</summary>
     public const string MaxPoolSizeSetting = "MaxPoolSize";
 
+    /// <summary>
+    /// How the store serves the full-text role: <c>engine</c> (the default: the engine's own index, kept in the data
+    /// role's tables) or <c>native</c> (the server's own full-text search: tsvector with a GIN index on PostgreSQL, a
+    /// FULLTEXT index on MySQL/MariaDB).
+    /// </summary>
+    public const string FullTextSetting = "FullText";
+
     /// <summary>The table prefix when none is set.</summary>
     public const string DefaultTablePrefix = "mailhost_";
 
@@ -93,8 +100,8 @@ internal sealed class SqlStoreSettings
         problems = [];
         var section = $"Stores:{context.Name}";
         string[] known = withSchema
-            ? ["Type", ConnectionStringSetting, HostSetting, PortSetting, DatabaseSetting, UserSetting, PasswordSetting, PasswordFileSetting, PasswordEnvironmentVariableSetting, TablePrefixSetting, SchemaSetting, MaxPoolSizeSetting]
-            : ["Type", ConnectionStringSetting, HostSetting, PortSetting, DatabaseSetting, UserSetting, PasswordSetting, PasswordFileSetting, PasswordEnvironmentVariableSetting, TablePrefixSetting, MaxPoolSizeSetting];
+            ? ["Type", ConnectionStringSetting, HostSetting, PortSetting, DatabaseSetting, UserSetting, PasswordSetting, PasswordFileSetting, PasswordEnvironmentVariableSetting, TablePrefixSetting, SchemaSetting, MaxPoolSizeSetting, FullTextSetting]
+            : ["Type", ConnectionStringSetting, HostSetting, PortSetting, DatabaseSetting, UserSetting, PasswordSetting, PasswordFileSetting, PasswordEnvironmentVariableSetting, TablePrefixSetting, MaxPoolSizeSetting, FullTextSetting];
         foreach (var child in context.Settings.GetChildren())
         {
             if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
@@ -190,6 +197,19 @@ internal sealed class SqlStoreSettings
             }
         }
 
+        var nativeFullText = false;
+        if (Value(FullTextSetting) is { } fullText)
+        {
+            if (string.Equals(fullText, "native", StringComparison.OrdinalIgnoreCase))
+            {
+                nativeFullText = true;
+            }
+            else if (!string.Equals(fullText, "engine", StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"{section}:{FullTextSetting} '{fullText}' is not a full-text mode: use 'engine' (the engine's index in the data tables, the default) or 'native' (the {type} server's own full-text search).");
+            }
+        }
+
         if (problems.Count > 0)
         {
             return null;
@@ -206,8 +226,12 @@ internal sealed class SqlStoreSettings
             TablePrefix = prefix,
             Schema = schema,
             MaxPoolSize = maxPoolSize,
+            NativeFullText = nativeFullText,
         };
     }
+
+    /// <summary>Whether the full-text role is served by the server's own full-text search (<see cref="FullTextSetting"/> is <c>native</c>).</summary>
+    public bool NativeFullText { get; private init; }
 
     /// <summary>Whether a name can be written into SQL as a table prefix or schema name.</summary>
     /// <param name="name">The name.</param>
