@@ -18,6 +18,12 @@ public static class Backend
     /// <summary>The MySQL/MariaDB store (plugin <c>mysql</c>), on the server named by <c>MAILHOST_BENCH_MARIADB</c>.</summary>
     public const string MariaDb = "mysql";
 
+    /// <summary>The PostgreSQL store with its native full-text mode (tsvector under GIN) serving the full-text role.</summary>
+    public const string PostgreSqlNative = "postgresql-native";
+
+    /// <summary>The MySQL/MariaDB store with its native full-text mode (an InnoDB FULLTEXT index) serving the full-text role.</summary>
+    public const string MariaDbNative = "mysql-native";
+
     /// <summary>The environment variable holding the PostgreSQL connection string.</summary>
     public const string PostgreSqlVariable = "MAILHOST_BENCH_POSTGRES";
 
@@ -28,7 +34,9 @@ public static class Backend
     /// The backends of a run: the embedded ones always, PostgreSQL and MariaDB when their connection strings are set
     /// (tests/bench/engine-bench.sh starts both servers and sets them).
     /// </summary>
-    public static IEnumerable<string> Available()
+    /// <param name="withNativeFullText">Whether the servers' native full-text modes are run as backends of their own.</param>
+    /// <returns>The backends' names.</returns>
+    public static IEnumerable<string> Available(bool withNativeFullText = false)
     {
         yield return Memory;
         yield return RocksDb;
@@ -36,11 +44,19 @@ public static class Backend
         if (Environment.GetEnvironmentVariable(PostgreSqlVariable) is { Length: > 0 })
         {
             yield return PostgreSql;
+            if (withNativeFullText)
+            {
+                yield return PostgreSqlNative;
+            }
         }
 
         if (Environment.GetEnvironmentVariable(MariaDbVariable) is { Length: > 0 })
         {
             yield return MariaDb;
+            if (withNativeFullText)
+            {
+                yield return MariaDbNative;
+            }
         }
     }
 
@@ -52,5 +68,5 @@ public static class Backend
     /// <summary>Whether the backend is a server the benchmark shares with nothing else for the run.</summary>
     /// <param name="backend">The backend's name.</param>
     /// <returns><see langword="true"/> for PostgreSQL and MariaDB.</returns>
-    public static bool IsServer(string backend) => backend is PostgreSql or MariaDb;
+    public static bool IsServer(string backend) => backend is PostgreSql or MariaDb or PostgreSqlNative or MariaDbNative;
 }

@@ -23,11 +23,15 @@ internal sealed class BenchmarkStore : IAsyncDisposable
         this.instance = instance;
         Data = data;
         Blobs = instance.Blob ?? new DataStoreBlobStore(data);
+        FullText = instance.FullText ?? new DataStoreFullTextStore(data);
     }
 
     public IDataStore Data { get; }
 
     public IBlobStore Blobs { get; }
+
+    /// <summary>The full-text role: the store's own when it serves one natively, else the engine's index over the data role.</summary>
+    public IFullTextStore FullText { get; }
 
     /// <summary>The scratch folders of the benchmarks, under the system's temporary folder.</summary>
     public static string Root { get; } = Path.Combine(Path.GetTempPath(), "mail-host-benchmarks");
@@ -58,12 +62,16 @@ internal sealed class BenchmarkStore : IAsyncDisposable
                 provider = new SqliteStoreProvider();
                 settings["Path"] = "mail.sqlite";
                 break;
-            case Backend.PostgreSql:
+            case Backend.PostgreSql or Backend.PostgreSqlNative:
+                settings["Type"] = Backend.PostgreSql;
+                settings["FullText"] = backend == Backend.PostgreSqlNative ? "native" : "engine";
                 provider = new PostgreSqlStoreProvider();
                 settings["ConnectionString"] = Require(Backend.PostgreSqlVariable);
                 settings["TablePrefix"] = tablePrefix ?? UniquePrefix();
                 break;
-            case Backend.MariaDb:
+            case Backend.MariaDb or Backend.MariaDbNative:
+                settings["Type"] = Backend.MariaDb;
+                settings["FullText"] = backend == Backend.MariaDbNative ? "native" : "engine";
                 provider = new MySqlStoreProvider();
                 settings["ConnectionString"] = Require(Backend.MariaDbVariable);
                 settings["TablePrefix"] = tablePrefix ?? UniquePrefix();

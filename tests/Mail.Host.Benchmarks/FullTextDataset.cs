@@ -89,7 +89,7 @@ internal static class FullTextDataset
     {
         var clock = Stopwatch.StartNew();
         var engine = new MailEngine(store.Data, store.Blobs);
-        var index = new DataStoreFullTextStore(store.Data);
+        var index = store.FullText;
         var generator = new MessageGenerator();
         await engine.OpenAccount(AccountId).GetMailboxesAsync();
         long bytes = 0;

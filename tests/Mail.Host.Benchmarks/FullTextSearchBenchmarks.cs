@@ -21,7 +21,7 @@ public class FullTextSearchBenchmarks
     public string Store { get; set; } = Backend.Memory;
 
     /// <summary>The backends of this run (see <see cref="Backend.Available"/>).</summary>
-    public static IEnumerable<string> Stores => Backend.Available();
+    public static IEnumerable<string> Stores => Backend.Available(withNativeFullText: true);
 
     /// <summary>Opens (loading it if needed) the dataset and reports what each query matches.</summary>
     /// <returns>A task that completes when the index is ready.</returns>
@@ -29,7 +29,7 @@ public class FullTextSearchBenchmarks
     public async Task SetupAsync()
     {
         (store, scratch) = await FullTextDataset.OpenAsync(Store, BenchmarkSettings.Messages);
-        index = new DataStoreFullTextStore(store.Data);
+        index = store.FullText;
         foreach (var (name, text, filter) in SearchQueries.All)
         {
             var hits = await index.QueryAsync(FullTextDataset.AccountId, filter);
