@@ -21,6 +21,7 @@ public sealed class LineConnection : IAsyncDisposable
     private readonly ArrayBufferWriter<byte> output = new(1024);
     private readonly CancellationTokenSource aborted = new();
     private Stream stream;
+    private SslStream? tls;
     private PipeReader reader;
     private bool discardingLongLine;
     private bool disposed;
@@ -55,13 +56,16 @@ public sealed class LineConnection : IAsyncDisposable
     public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>True once TLS is established.</summary>
-    public bool IsSecure => stream is SslStream;
+    public bool IsSecure => tls is not null;
+
+    /// <summary>True once DEFLATE compression is active (<see cref="StartDeflateAsync"/>).</summary>
+    public bool IsCompressed { get; private set; }
 
     /// <summary>The negotiated TLS protocol, once TLS is established.</summary>
-    public SslProtocols? TlsProtocol => (stream as SslStream)?.SslProtocol;
+    public SslProtocols? TlsProtocol => tls?.SslProtocol;
 
     /// <summary>The negotiated cipher suite, once TLS is established.</summary>
-    public TlsCipherSuite? TlsCipherSuite => (stream as SslStream)?.NegotiatedCipherSuite;
+    public TlsCipherSuite? TlsCipherSuite => tls?.NegotiatedCipherSuite;
 
     /// <summary>Fires when the connection is aborted; every read and write observes it.</summary>
     public CancellationToken Aborted => aborted.Token;
@@ -217,9 +221,9 @@ public sealed class LineConnection : IAsyncDisposable
     public async Task UpgradeToTlsAsync(X509Certificate2 certificate, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        if (IsSecure)
+        if (IsSecure || IsCompressed)
         {
-            throw new InvalidOperationException("TLS is already established on this connection.");
+            throw new InvalidOperationException(IsSecure ? "TLS is already established on this connection." : "TLS cannot start under compression.");
         }
 
         await FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -249,7 +253,37 @@ public sealed class LineConnection : IAsyncDisposable
         }
 
         stream = ssl;
+        tls = ssl;
         reader = PipeReader.Create(ssl, ReaderOptions);
+    }
+
+    /// <summary>
+    /// Compresses everything from here on in both directions with DEFLATE (RFC 1951 without framing, as RFC 4978
+    /// asks for IMAP), over TLS when TLS is active. Buffered output (the reply that agreed to compress) is sent
+    /// uncompressed first; input the client sent after its command and already buffered is taken as compressed.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels sending the buffered output.</param>
+    /// <returns>A task that completes once compression is active.</returns>
+    public async Task StartDeflateAsync(CancellationToken cancellationToken = default)
+    {
+        if (IsCompressed)
+        {
+            throw new InvalidOperationException("Compression is already active on this connection.");
+        }
+
+        await FlushAsync(cancellationToken).ConfigureAwait(false);
+        var early = Array.Empty<byte>();
+        if (reader.TryRead(out var buffered))
+        {
+            early = buffered.Buffer.ToArray();
+            reader.AdvanceTo(buffered.Buffer.End);
+        }
+
+        await reader.CompleteAsync().ConfigureAwait(false);
+        discardingLongLine = false;
+        stream = new DeflateDuplexStream(stream, early);
+        reader = PipeReader.Create(stream, ReaderOptions);
+        IsCompressed = true;
     }
 
     /// <summary>Aborts the connection: pending reads and writes end and the transport closes.</summary>

@@ -253,6 +253,7 @@ internal sealed partial class ImapSession
         "STARTTLS" or "LOGIN" or "AUTHENTICATE" => state == ImapState.NotAuthenticated,
         "ENABLE" or "SELECT" or "EXAMINE" or "CREATE" or "DELETE" or "RENAME" or "SUBSCRIBE" or "UNSUBSCRIBE" or "LIST" or "LSUB"
             or "STATUS" or "APPEND" or "NAMESPACE" or "IDLE" or "UNAUTHENTICATE" or "GETQUOTA" or "GETQUOTAROOT" or "SETQUOTA"
+            or "COMPRESS"
             => state is ImapState.Authenticated or ImapState.Selected,
         "CHECK" or "CLOSE" or "UNSELECT" or "EXPUNGE" or "SEARCH" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SORT" or "THREAD"
             or "REPLACE"
@@ -299,6 +300,9 @@ internal sealed partial class ImapSession
             case "UNAUTHENTICATE":
                 parser.ExpectEnd();
                 await UnauthenticateAsync().ConfigureAwait(false);
+                break;
+            case "COMPRESS":
+                await CompressAsync(parser).ConfigureAwait(false);
                 break;
             case "NAMESPACE":
                 parser.ExpectEnd();
@@ -400,7 +404,7 @@ internal sealed partial class ImapSession
         builder.Append(" NAMESPACE UNSELECT CHILDREN UIDPLUS MOVE BINARY MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN")
             .Append(" SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES LIST-EXTENDED LIST-STATUS SPECIAL-USE")
             .Append(" CREATE-SPECIAL-USE STATUS=SIZE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE UTF8=ACCEPT OBJECTID PREVIEW")
-            .Append(" UNAUTHENTICATE REPLACE APPENDLIMIT=").Append(ImapText.Number(Math.Min(listener.AppendLimit, uint.MaxValue)));
+            .Append(" UNAUTHENTICATE REPLACE COMPRESS=DEFLATE APPENDLIMIT=").Append(ImapText.Number(Math.Min(listener.AppendLimit, uint.MaxValue)));
         return builder.ToString();
     }
 
@@ -469,6 +473,29 @@ internal sealed partial class ImapSession
         parser.ExpectEnd();
         Send("* ENABLED" + string.Concat(enabled.Select(e => " " + e)));
         Ok("ENABLE completed");
+    }
+
+    private async ValueTask CompressAsync(ImapParser parser)
+    {
+        parser.ExpectSpace();
+        var mechanism = parser.ReadAtom();
+        parser.ExpectEnd();
+        if (!string.Equals(mechanism, "DEFLATE", StringComparison.OrdinalIgnoreCase))
+        {
+            Error($"{tag} BAD Unknown compression mechanism; this server offers DEFLATE");
+            return;
+        }
+
+        if (connection.IsCompressed)
+        {
+            // RFC 4978 §3: a second COMPRESS is refused with COMPRESSIONACTIVE.
+            Send($"{tag} NO [COMPRESSIONACTIVE] DEFLATE is already active");
+            return;
+        }
+
+        Ok("DEFLATE active");
+        await FlushAsync().ConfigureAwait(false);
+        await connection.StartDeflateAsync().ConfigureAwait(false);
     }
 
     private async ValueTask StartTlsAsync(ImapParser parser)

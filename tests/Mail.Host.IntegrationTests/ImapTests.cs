@@ -307,6 +307,70 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
         Assert.StartsWith("b7 OK", (await wire.CommandAsync("b7", $"AUTHENTICATE PLAIN {Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0alice\0{AlicePassword}"))}"))[^1]);
     }
 
+    [Fact]
+    public async Task Compress_deflate_carries_a_mailkit_session_over_tls_and_a_second_compress_is_refused()
+    {
+        await StartAsync();
+        using (var client = new ImapClient())
+        {
+            client.ServerCertificateValidationCallback = (_, _, _, _) => true;
+            await client.ConnectAsync("127.0.0.1", ImapPort, SecureSocketOptions.StartTls);
+            await client.AuthenticateAsync("alice", AlicePassword);
+            Assert.True(client.Capabilities.HasFlag(ImapCapabilities.Compress));
+            await client.CompressAsync();
+
+            // Everything after the switch travels compressed: the client's inflater would fail on anything else.
+            var inbox = client.Inbox;
+            await inbox.OpenAsync(FolderAccess.ReadWrite);
+            var body = string.Join("\r\n", Enumerable.Range(0, 400).Select(i => $"Line {i} of a long and repetitive report body."));
+            var uid = await inbox.AppendAsync(Message("Compressed", "bob@example.org", body));
+            var fetched = await inbox.GetMessageAsync(uid!.Value);
+            Assert.Equal("Compressed", fetched.Subject);
+            Assert.Equal(body, fetched.TextBody.TrimEnd('\r', '\n'));
+            Assert.Contains(await client.GetFolder(client.PersonalNamespaces[0]).GetSubfoldersAsync(false), f => f.FullName == "INBOX");
+            await client.DisconnectAsync(true);
+        }
+
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync("127.0.0.1", ImapPort);
+        var network = tcp.GetStream();
+        var plain = new StreamReader(network, Encoding.ASCII, false, 1, leaveOpen: true);
+        Assert.StartsWith("* OK", await plain.ReadLineAsync());
+        await network.WriteAsync(Encoding.ASCII.GetBytes("c0 COMPRESS DEFLATE\r\n"));
+        Assert.StartsWith("c0 BAD", await plain.ReadLineAsync());
+        await network.WriteAsync(Encoding.ASCII.GetBytes($"c1 LOGIN alice \"{AlicePassword}\"\r\nc2 COMPRESS GZIP\r\nc3 COMPRESS DEFLATE\r\n"));
+        Assert.StartsWith("c1 OK", await plain.ReadLineAsync());
+        Assert.StartsWith("c2 BAD", await plain.ReadLineAsync());
+        Assert.Equal("c3 OK DEFLATE active", await plain.ReadLineAsync());
+
+        await using var deflate = new System.IO.Compression.DeflateStream(network, System.IO.Compression.CompressionMode.Compress, leaveOpen: true);
+        await using var inflate = new System.IO.Compression.DeflateStream(network, System.IO.Compression.CompressionMode.Decompress, leaveOpen: true);
+        var compressed = new StreamReader(inflate, Encoding.ASCII);
+        await deflate.WriteAsync(Encoding.ASCII.GetBytes("c4 COMPRESS DEFLATE\r\nc5 NOOP\r\n"));
+        await deflate.FlushAsync();
+        Assert.Equal("c4 NO [COMPRESSIONACTIVE] DEFLATE is already active", await compressed.ReadLineAsync());
+        Assert.StartsWith("c5 OK", await compressed.ReadLineAsync());
+
+        // Bytes that are not DEFLATE end that one session; the server goes on serving others.
+        using (var broken = new System.Net.Sockets.TcpClient())
+        {
+            await broken.ConnectAsync("127.0.0.1", ImapPort);
+            var raw = broken.GetStream();
+            var lines = new StreamReader(raw, Encoding.ASCII, false, 1, leaveOpen: true);
+            Assert.StartsWith("* OK", await lines.ReadLineAsync());
+            await raw.WriteAsync(Encoding.ASCII.GetBytes($"d1 LOGIN alice \"{AlicePassword}\"\r\nd2 COMPRESS DEFLATE\r\n"));
+            Assert.StartsWith("d1 OK", await lines.ReadLineAsync());
+            Assert.StartsWith("d2 OK", await lines.ReadLineAsync());
+            await raw.WriteAsync(Enumerable.Range(0, 64).Select(i => (byte)(0xFF - i)).ToArray());
+            var buffer = new byte[64];
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            Assert.Equal(0, await raw.ReadAsync(buffer, wait.Token));
+        }
+
+        using var after = await ConnectAsync();
+        Assert.True(after.IsAuthenticated);
+    }
+
     internal async Task StartAsync()
     {
         var server = await deployment.StartServerAsync(Environment);
