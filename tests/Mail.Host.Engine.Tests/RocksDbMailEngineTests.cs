@@ -35,6 +35,7 @@ public sealed class RocksDbMailEngineTests : MailEngineConformance, IDisposable
     public async Task Concurrent_deliveries_are_all_present_after_the_store_is_reopened()
     {
         const int count = 60;
+        await Engine.OpenAccount(1).GetMailboxesAsync();
         var results = await Task.WhenAll(Enumerable.Range(0, count).Select(i => Task.Run(async () =>
             (await Engine.DeliverAsync(new MemoryStream(MailTestMessages.Simple($"Durable {i}", body: $"numbat {i}")), [1]))[0])));
         Assert.All(results, r => Assert.Equal(DeliveryStatus.Delivered, r.Status));
