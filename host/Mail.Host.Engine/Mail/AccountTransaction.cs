@@ -234,7 +234,13 @@ internal sealed class AccountTransaction
     }
 
     /// <summary>Whether this attempt turns a delivery's pending blob reference into its email's reference.</summary>
-    public bool TookOverPending { get; private set; }
+    public bool TookOverPending => takenOver.Count > 0;
+
+    /// <summary>The pending entries this attempt takes over (several when it records several deliveries at once).</summary>
+    private readonly List<byte[]> takenOver = [];
+
+    /// <summary>Whether this attempt takes over the pending entry <paramref name="pendingKey"/>.</summary>
+    public bool TookOver(byte[] pendingKey) => takenOver.Exists(k => k.AsSpan().SequenceEqual(pendingKey));
 
     /// <summary>
     /// Makes a delivery's pending reference the new email's own: the pending entry is deleted in this batch (asserted
@@ -243,14 +249,14 @@ internal sealed class AccountTransaction
     /// <returns><see langword="true"/> when taken over; otherwise the caller adds its own reference.</returns>
     public async ValueTask<bool> TakeOverPendingAsync(byte[] pendingKey, CancellationToken cancellationToken)
     {
-        if (TookOverPending || await data.GetAsync(MailKeys.BlobPending, pendingKey, cancellationToken).ConfigureAwait(false) is null)
+        if (TookOver(pendingKey) || await data.GetAsync(MailKeys.BlobPending, pendingKey, cancellationToken).ConfigureAwait(false) is null)
         {
             return false;
         }
 
         Batch.AssertValue(MailKeys.BlobPending, pendingKey, Marker);
         Batch.Delete(MailKeys.BlobPending, pendingKey);
-        TookOverPending = true;
+        takenOver.Add(pendingKey);
         return true;
     }
 

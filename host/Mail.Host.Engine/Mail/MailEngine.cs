@@ -27,6 +27,7 @@ public sealed class MailEngine : IMailEngine
     private readonly SemaphoreSlim[] locks;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, ulong> accountIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ulong, AccountDeliveries> deliveries = new();
 
     /// <summary>Creates the engine.</summary>
     /// <param name="data">The data store holding the mail model.</param>
@@ -199,7 +200,15 @@ public sealed class MailEngine : IMailEngine
     /// Runs one change to an account: takes the account's lock, reads the head, runs <paramref name="body"/> and
     /// commits what it staged, running it again from a fresh read when another process committed first.
     /// </summary>
-    internal async ValueTask<T> WriteAsync<T>(ulong accountId, bool create, Func<AccountTransaction, ValueTask<T>> body, CancellationToken cancellationToken)
+    /// <param name="accountId">The account changed.</param>
+    /// <param name="create">Whether the account is created when it does not exist yet.</param>
+    /// <param name="body">Stages the change; run again from a fresh read when another process committed first.</param>
+    /// <param name="cancellationToken">Cancels waiting and reading.</param>
+    /// <param name="deferIndexing">
+    /// Whether the emails the change creates are indexed in the background (<see cref="MailIndexer.ScheduleAsync"/>)
+    /// instead of before the call returns; a text search of the account waits for them.
+    /// </param>
+    internal async ValueTask<T> WriteAsync<T>(ulong accountId, bool create, Func<AccountTransaction, ValueTask<T>> body, CancellationToken cancellationToken, bool deferIndexing = false)
     {
         var gate = locks[(int)(accountId % LockStripes)];
         AccountTransaction committed;
@@ -247,14 +256,22 @@ public sealed class MailEngine : IMailEngine
             gate.Release();
         }
 
-        // Indexing runs outside the account's lock, so the account's next writer does not wait for it; the call still
-        // returns only once the new emails are searchable.
+        // Indexing runs outside the account's lock, so the account's next writer does not wait for it; the call
+        // returns only once the new emails are searchable, or, for deliveries, once they are queued for indexing
+        // (a text search of the account waits for that queue).
         if (Indexer is not null && (committed.CreatedEmails.Count > 0 || committed.DestroyedEmails.Count > 0))
         {
-            await Indexer.AfterCommitAsync(accountId, committed).ConfigureAwait(false);
+            if (deferIndexing)
+            {
+                await Indexer.ScheduleAsync(accountId, committed).ConfigureAwait(false);
+            }
+            else
+            {
+                await Indexer.AfterCommitAsync(accountId, committed).ConfigureAwait(false);
+            }
         }
 
-        // Announced after indexing, so a client woken by it finds the new emails in searches too.
+        // Announced after indexing (or queueing it), so a client woken by it finds the new emails in searches too.
         if (committed.UsesModSeq)
         {
             Notifier.Committed(accountId, committed.ModSeq);
@@ -402,42 +419,9 @@ public sealed class MailEngine : IMailEngine
 
     internal static string StateOf(ulong modSeq) => modSeq.ToString(CultureInfo.InvariantCulture);
 
-    private async Task<DeliveryResult> DeliverOneAsync(ulong accountId, StoredMessage stored, long internalDate, bool takeOverPending, CancellationToken cancellationToken)
-    {
-        var tookOver = false;
-        try
-        {
-            var result = await WriteAsync(
-                accountId,
-                create: false,
-                async t =>
-                {
-                    var inbox = await t.GetMailboxAsync(t.Head.InboxId, cancellationToken).ConfigureAwait(false)
-                        ?? await MailOperations.FindByRoleAsync(this, t, MailboxRole.Inbox, cancellationToken).ConfigureAwait(false)
-                        ?? await MailOperations.CreateMailboxAsync(this, t, MailboxNames.Inbox, MailboxRole.Inbox, subscribed: true, cancellationToken).ConfigureAwait(false);
-                    if (MailOperations.ExceededQuota(t.Head, 1, stored.Size) is { } exceeded)
-                    {
-                        return new DeliveryResult { AccountId = accountId, Status = DeliveryStatus.OverQuota, ExceededQuota = exceeded };
-                    }
-
-                    var email = await MailOperations.CreateEmailAsync(t, stored, internalDate, [], takeOverPending, cancellationToken).ConfigureAwait(false);
-                    var entry = MailOperations.AddToMailbox(t, inbox, email);
-                    tookOver = t.TookOverPending;
-                    return new DeliveryResult { AccountId = accountId, Status = DeliveryStatus.Delivered, EmailId = email.Id, MailboxId = inbox.Id, Uid = entry.Uid };
-                },
-                cancellationToken).ConfigureAwait(false);
-            if (result.Status == DeliveryStatus.Delivered && tookOver)
-            {
-                stored.PendingTakenOver = true;
-            }
-
-            return result;
-        }
-        catch (UnknownAccountException)
-        {
-            return new DeliveryResult { AccountId = accountId, Status = DeliveryStatus.AccountUnknown };
-        }
-    }
+    private Task<DeliveryResult> DeliverOneAsync(ulong accountId, StoredMessage stored, long internalDate, bool takeOverPending, CancellationToken cancellationToken)
+        => deliveries.GetOrAdd(accountId, static (id, engine) => new AccountDeliveries(engine, id), this)
+            .EnqueueAsync(stored, internalDate, takeOverPending, cancellationToken);
 
     private async ValueTask<int> PurgeChangesAsync(ulong accountId, CancellationToken cancellationToken)
     {

@@ -363,7 +363,12 @@ internal sealed class MailSearch
             MailTextField.AttachmentName => FullTextFieldNames.Attachment,
             _ => throw new ArgumentOutOfRangeException(nameof(text), text.Field, "Unknown text field."),
         };
-        var store = engine.Indexer!.Store;
+        var indexer = engine.Indexer!;
+
+        // Deliveries are indexed after they are acknowledged; what this process delivered to the account so far is
+        // indexed before the index is asked, so a search never misses a message that was reported delivered.
+        await indexer.WaitForAccountAsync(accountId, cancellationToken).ConfigureAwait(false);
+        var store = indexer.Store;
         var ids = await store.QueryAsync(accountId, new FullTextFilter.Match(field, text.Value, text.Kind), cancellationToken).ConfigureAwait(false);
         var set = ids.ToHashSet();
         textMatches[text] = set;

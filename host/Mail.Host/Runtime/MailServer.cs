@@ -31,7 +31,10 @@ internal static class MailServer
         {
             ApplicationName = "mailhost",
             ContentRootPath = manifest.Directory,
-            Args = [],
+
+            // The builder's default configuration files are dropped below, but reloading them would still watch the
+            // whole manifest folder, data included, with one inotify watch per folder and an event per stored file.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(manifest.Configuration);

@@ -29,6 +29,11 @@ internal sealed class InboundAuthenticator
         options.Retries = 1;
         options.ThrowDnsErrors = false;
         options.UseCache = true;
+
+        // Negative answers are cached too (RFC 2308), briefly: a sending domain without SPF or DMARC records is
+        // otherwise asked about again for every message it sends.
+        options.CacheFailedResults = true;
+        options.FailedResultsCacheDuration = TimeSpan.FromSeconds(30);
         options.UseTcpFallback = true;
         dns = new LookupClient(options);
         spf = new SpfEvaluator(dns);
