@@ -1,3 +1,4 @@
+using Mail.Host.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -12,6 +13,12 @@ internal sealed class JmapBackground(JmapServer server, VacationResponder vacati
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var logger = server.LoggerFactory.CreateLogger("Mail.Host.Plugins.Jmap");
+        if (!server.Stores.Serves(StoreRoles.Data) || !server.Stores.Serves(StoreRoles.Lookup))
+        {
+            // A manifest that serves no mail (maintenance, a plugin-only set) has nothing to push or answer.
+            return;
+        }
+
         try
         {
             await server.PushDelivery.StartAsync(stoppingToken).ConfigureAwait(false);
