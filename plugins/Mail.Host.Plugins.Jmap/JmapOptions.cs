@@ -31,6 +31,15 @@ internal sealed class JmapOptions
     /// <summary>How long an issued bearer token lives when the admin does not say, in seconds.</summary>
     public int TokenLifetimeSeconds { get; init; } = 30 * 24 * 3600;
 
+    /// <summary>How long a sender gets no second vacation auto-reply, in seconds (RFC 5230 §4.1; default 7 days).</summary>
+    public int VacationReplyIntervalSeconds { get; init; } = 7 * 24 * 3600;
+
+    /// <summary>
+    /// Whether PushSubscription URLs may be plain http on a loopback address (for tests and local development);
+    /// otherwise only https URLs are accepted.
+    /// </summary>
+    public bool AllowHttpPushToLoopback { get; init; }
+
     /// <summary>Reads the settings, falling back to the defaults for every key not given.</summary>
     /// <param name="settings">The plugin's section.</param>
     /// <returns>The options.</returns>
@@ -49,7 +58,22 @@ internal sealed class JmapOptions
             MaxBodyValueBytes = (int)Read(settings, nameof(MaxBodyValueBytes), defaults.MaxBodyValueBytes),
             BaseUrl = settings[nameof(BaseUrl)] is { Length: > 0 } url ? url.TrimEnd('/') : null,
             TokenLifetimeSeconds = (int)Read(settings, nameof(TokenLifetimeSeconds), defaults.TokenLifetimeSeconds),
+            VacationReplyIntervalSeconds = (int)Read(settings, nameof(VacationReplyIntervalSeconds), defaults.VacationReplyIntervalSeconds),
+            AllowHttpPushToLoopback = ReadBool(settings, nameof(AllowHttpPushToLoopback)),
         };
+    }
+
+    private static bool ReadBool(IConfiguration settings, string key)
+    {
+        var text = settings[key];
+        if (string.IsNullOrEmpty(text))
+        {
+            return false;
+        }
+
+        return bool.TryParse(text, out var value)
+            ? value
+            : throw new InvalidOperationException($"Plugins:jmap:Settings:{key} must be true or false, not '{text}'.");
     }
 
     private static long Read(IConfiguration settings, string key, long fallback)

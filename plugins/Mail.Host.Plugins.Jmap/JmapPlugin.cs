@@ -1,5 +1,8 @@
+using Mail.Host.Mail;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Mail.Host.Plugins.Jmap;
 
@@ -16,6 +19,9 @@ public sealed class JmapPlugin : IMailHostPlugin
         var options = JmapOptions.From(context.Settings);
         services.AddSingleton(sp => new JmapServer(sp, options));
         services.AddSingleton(sp => new JmapApi(sp.GetRequiredService<JmapServer>()));
+        services.AddSingleton(sp => new VacationResponder(sp.GetRequiredService<JmapServer>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Plugins.Jmap.Vacation")));
+        services.AddSingleton<IDeliveryObserver>(sp => sp.GetRequiredService<VacationResponder>());
+        services.AddSingleton<IHostedService>(sp => new JmapBackground(sp.GetRequiredService<JmapServer>(), sp.GetRequiredService<VacationResponder>()));
     }
 
     /// <inheritdoc />

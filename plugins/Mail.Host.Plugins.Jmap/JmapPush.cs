@@ -27,6 +27,7 @@ internal sealed class JmapPush(JmapServer server, ILogger logger)
     /// <summary>Tells the connections of an account that a JMAP-only type changed (Identity, EmailSubmission...).</summary>
     public void ObjectChanged(ulong account, string type)
     {
+        server.PushDelivery.Changed(account);
         if (objectListeners.TryGetValue(account, out var listeners))
         {
             listeners?.Invoke(type);

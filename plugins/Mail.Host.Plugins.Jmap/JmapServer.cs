@@ -21,6 +21,7 @@ internal sealed class JmapServer(IServiceProvider services, JmapOptions options)
     private JmapObjects? objects;
     private JmapBlobs? blobs;
     private JmapPush? push;
+    private PushDelivery? pushDelivery;
 
     public JmapOptions Options { get; } = options;
 
@@ -44,6 +45,8 @@ internal sealed class JmapServer(IServiceProvider services, JmapOptions options)
     public JmapBlobs Blobs => blobs ??= new JmapBlobs(this);
 
     public JmapPush Push => push ??= new JmapPush(this, LoggerFactory.CreateLogger("Mail.Host.Plugins.Jmap.Push"));
+
+    public PushDelivery PushDelivery => LazyInitializer.EnsureInitialized(ref pushDelivery, () => new PushDelivery(this, LoggerFactory.CreateLogger("Mail.Host.Plugins.Jmap.PushSubscription")));
 
     public JmapMethods Methods { get; } = new();
 }

@@ -1,4 +1,4 @@
-using System.Net.Http.Json;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 
@@ -7,11 +7,14 @@ namespace Mail.Host.Plugins.Jmap;
 /// <summary>
 /// PushSubscription/get and /set (RFC 8620 §7.2). A new subscription gets a PushVerification POSTed to its URL; it
 /// counts as verified once the client sets the verificationCode it received. Subscriptions belong to the user, not
-/// to an account, so these methods take no accountId.
+/// to an account, so these methods take no accountId. Only https URLs are accepted (http to a loopback address too when
+/// the settings allow it, for tests); a subscription lives at most <see cref="MaxLifetime"/>, and the client may ask for
+/// less with <c>expires</c>. Pushes themselves are sent by <see cref="PushDelivery"/>.
 /// </summary>
 internal static class PushSubscriptionMethods
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    /// <summary>The longest a subscription lives before the client must extend it.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(7);
 
     public static void Register(JmapMethods methods)
     {
@@ -68,9 +71,19 @@ internal static class PushSubscriptionMethods
             {
                 var input = (JsonObject)node!;
                 var url = EmailSetMethods.StringProperty(input, "url");
-                if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))
+                if (url is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri) || !call.Server.PushDelivery.IsAllowed(uri))
                 {
                     throw SetErrorException.InvalidProperties("'url' must be an absolute https URL.", "url");
+                }
+
+                if (input["keys"] is not null)
+                {
+                    throw SetErrorException.InvalidProperties("Encrypted push ('keys', RFC 8291) is not supported by this server: leave 'keys' null.", "keys");
+                }
+
+                if (input["types"] is { } typesNode && (typesNode is not JsonArray typeList || typeList.Any(t => t is not JsonValue v || !v.TryGetValue<string>(out var name) || !JmapStates.PushTypes.Contains(name))))
+                {
+                    throw SetErrorException.InvalidProperties($"'types' must be null or a list of {string.Join(", ", JmapStates.PushTypes)}.", "types");
                 }
 
                 if (EmailSetMethods.StringProperty(input, "deviceClientId") is not { Length: > 0 } device)
@@ -84,7 +97,7 @@ internal static class PushSubscriptionMethods
                 }
 
                 var code = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)).ToLowerInvariant();
-                var expires = DateTimeOffset.UtcNow.AddDays(7);
+                var expires = Expires(input["expires"]);
                 var value = new JsonObject
                 {
                     ["deviceClientId"] = device,
@@ -96,18 +109,11 @@ internal static class PushSubscriptionMethods
                     ["types"] = input["types"]?.DeepClone(),
                 };
                 var id = JmapIds.Of('P', await objects.CreateAsync(call.User.AccountId, JmapObjectKind.PushSubscription, value, ct).ConfigureAwait(false));
+                await call.Server.PushDelivery.AddToIndexAsync(call.User.AccountId, JmapIds.TryParse('P', id, out var number) ? number : 0, ct).ConfigureAwait(false);
                 call.Request.CreatedIds[creationId] = id;
-                result.Created[creationId] = new JsonObject { ["id"] = id, ["expires"] = EmailMethods.Date(expires) };
-                _ = Task.Run(async () =>
-                {
-                    try
-                    {
-                        using var response = await Http.PostAsJsonAsync(uri, new JsonObject { ["@type"] = "PushVerification", ["pushSubscriptionId"] = id, ["verificationCode"] = code }).ConfigureAwait(false);
-                    }
-                    catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                    {
-                    }
-                });
+                result.Created[creationId] = new JsonObject { ["id"] = id, ["keys"] = null, ["expires"] = EmailMethods.Date(expires) };
+                var push = call.Server.PushDelivery;
+                _ = Task.Run(() => push.PostAsync(url, new JsonObject { ["@type"] = "PushVerification", ["pushSubscriptionId"] = id, ["verificationCode"] = code }, CancellationToken.None));
             }
             catch (SetErrorException ex)
             {
@@ -139,11 +145,36 @@ internal static class PushSubscriptionMethods
 
             if (patch.ContainsKey("types"))
             {
+                if (patch["types"] is { } typesNode && (typesNode is not JsonArray typeList || typeList.Any(t => t is not JsonValue v || !v.TryGetValue<string>(out var name) || !JmapStates.PushTypes.Contains(name))))
+                {
+                    result.NotUpdated[id] = SetErrorException.InvalidProperties($"'types' must be null or a list of {string.Join(", ", JmapStates.PushTypes)}.", "types").ToJson();
+                    continue;
+                }
+
                 value["types"] = patch["types"]?.DeepClone();
             }
 
+            if (patch.ContainsKey("expires"))
+            {
+                try
+                {
+                    value["expires"] = EmailMethods.Date(Expires(patch["expires"]));
+                }
+                catch (SetErrorException ex)
+                {
+                    result.NotUpdated[id] = ex.ToJson();
+                    continue;
+                }
+            }
+
+            if (patch.Select(p => p.Key).FirstOrDefault(k => k is not ("verificationCode" or "types" or "expires")) is { } other)
+            {
+                result.NotUpdated[id] = SetErrorException.InvalidProperties($"'{other}' cannot be changed.", other).ToJson();
+                continue;
+            }
+
             await objects.UpdateAsync(call.User.AccountId, JmapObjectKind.PushSubscription, entry, value, ct).ConfigureAwait(false);
-            result.Updated[id] = null;
+            result.Updated[id] = patch.ContainsKey("expires") ? new JsonObject { ["expires"] = value["expires"]?.DeepClone() } : null;
         }
 
         foreach (var id in destroy)
@@ -156,7 +187,13 @@ internal static class PushSubscriptionMethods
             }
 
             await objects.DestroyAsync(call.User.AccountId, JmapObjectKind.PushSubscription, entry, ct).ConfigureAwait(false);
+            await call.Server.PushDelivery.RemoveFromIndexAsync(call.User.AccountId, entry.Id, ct).ConfigureAwait(false);
             result.Destroyed.Add(id);
+        }
+
+        if (update.Count > 0 || destroy.Count > 0)
+        {
+            await call.Server.PushDelivery.RefreshAsync(call.User.AccountId, ct).ConfigureAwait(false);
         }
 
         var json = result.ToJson(string.Empty);
@@ -164,5 +201,28 @@ internal static class PushSubscriptionMethods
         json.Remove("oldState");
         json.Remove("newState");
         return json;
+    }
+
+    /// <summary>The expiry a client asked for, capped at <see cref="MaxLifetime"/> from now; the longest when not given.</summary>
+    private static DateTimeOffset Expires(JsonNode? requested)
+    {
+        var latest = DateTimeOffset.UtcNow.Add(MaxLifetime);
+        if (requested is null)
+        {
+            return latest;
+        }
+
+        if (requested is not JsonValue value || !value.TryGetValue<string>(out var text)
+            || !DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+        {
+            throw SetErrorException.InvalidProperties("'expires' must be a UTCDate.", "expires");
+        }
+
+        if (date <= DateTimeOffset.UtcNow)
+        {
+            throw SetErrorException.InvalidProperties("'expires' must be in the future.", "expires");
+        }
+
+        return date < latest ? date : latest;
     }
 }

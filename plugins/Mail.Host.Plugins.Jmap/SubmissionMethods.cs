@@ -281,7 +281,7 @@ internal static class SubmissionMethods
         if (local.Count > 0)
         {
             var delivery = call.Server.Delivery ?? throw new SetErrorException("forbiddenToSend", "Local delivery is unavailable.");
-            var outcomes = await delivery.DeliverAsync(new MemoryStream(message, false), local, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
+            var outcomes = await delivery.DeliverAsync(new MemoryStream(message, false), local, mailFrom, DateTimeOffset.UtcNow, ct).ConfigureAwait(false);
             foreach (var outcome in outcomes)
             {
                 deliveryStatus[outcome.Address] = new JsonObject

@@ -841,7 +841,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                     message = new PrefixedStream([.. head, .. Encoding.ASCII.GetBytes(authentication.Header)], message);
                 }
 
-                var results = await listener.Delivery.DeliverAsync(message, [.. local.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase)], receivedAt, CancellationToken.None).ConfigureAwait(false);
+                var results = await listener.Delivery.DeliverAsync(message, [.. local.Select(r => r.Address).Distinct(StringComparer.OrdinalIgnoreCase)], mailFrom ?? string.Empty, receivedAt, CancellationToken.None).ConfigureAwait(false);
                 foreach (var result in results)
                 {
                     outcomes[result.Address] = result.Status;

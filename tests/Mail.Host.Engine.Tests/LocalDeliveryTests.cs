@@ -74,6 +74,42 @@ public sealed class LocalDeliveryTests
         Assert.Equal(1, await InboxCountAsync("dave"));
     }
 
+    /// <summary>
+    /// Observers hear of every delivery that stored a copy, with the envelope sender and each account once (marked when
+    /// reached through a group); an observer that throws changes nothing for the sender, and the next one still hears.
+    /// </summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Observers_hear_the_envelope_sender_and_each_copy_and_cannot_fail_the_delivery()
+    {
+        var failing = new RecordingObserver { Fail = true };
+        var recording = new RecordingObserver();
+        var observed = new LocalDelivery(engine, directory, observers: [failing, recording]);
+
+        var outcomes = await observed.DeliverAsync(new MemoryStream(MailTestMessages.Simple("hello")), ["alice@example.com", "team@example.com", "nobody@example.com"], "sender@elsewhere.test", null, CancellationToken.None);
+        await observed.DeliverAsync(new MemoryStream(MailTestMessages.Simple("nobody")), ["nobody@example.com"]);
+        await observed.DeliverAsync(new MemoryStream(MailTestMessages.Simple("unknown sender")), ["bob@example.com"]);
+
+        Assert.Equal([RecipientStatus.Delivered, RecipientStatus.Delivered, RecipientStatus.Unknown], outcomes.Select(o => o.Status));
+        Assert.Equal(2, failing.Seen.Count);
+        Assert.Equal(2, recording.Seen.Count);
+        var first = recording.Seen[0];
+        Assert.Equal("sender@elsewhere.test", first.ReturnPath);
+        var alice = await engine.GetAccountIdAsync("alice");
+        var bob = await engine.GetAccountIdAsync("bob");
+        Assert.Equal(2, first.Copies.Count);
+        var aliceCopy = Assert.Single(first.Copies, c => c.AccountId == alice);
+        Assert.Equal("alice@example.com", aliceCopy.Recipient);
+        Assert.False(aliceCopy.ThroughGroup);
+        Assert.Equal("alice", aliceCopy.Principal.Name);
+        Assert.Equal(outcomes[0].Accounts[0].EmailId, aliceCopy.EmailId);
+        var bobCopy = Assert.Single(first.Copies, c => c.AccountId == bob);
+        Assert.Equal("team@example.com", bobCopy.Recipient);
+        Assert.True(bobCopy.ThroughGroup);
+        Assert.Null(recording.Seen[1].ReturnPath);
+        Assert.Equal(bob, Assert.Single(recording.Seen[1].Copies).AccountId);
+    }
+
     /// <summary>An address the directory cannot answer for fails temporarily; the others are still delivered.</summary>
     /// <returns>A task that completes with the test.</returns>
     [Fact]
@@ -126,5 +162,18 @@ public sealed class LocalDeliveryTests
 
         public ValueTask<IReadOnlyList<string>> ListDomainsAsync(CancellationToken cancellationToken = default)
             => ValueTask.FromResult<IReadOnlyList<string>>(["example.com"]);
+    }
+
+    private sealed class RecordingObserver : IDeliveryObserver
+    {
+        public bool Fail { get; init; }
+
+        public List<DeliveredMessage> Seen { get; } = [];
+
+        public ValueTask OnDeliveredAsync(DeliveredMessage delivered, CancellationToken cancellationToken)
+        {
+            Seen.Add(delivered);
+            return Fail ? throw new InvalidOperationException("observer failure") : ValueTask.CompletedTask;
+        }
     }
 }

@@ -33,6 +33,11 @@ public sealed class JmapTestServer
 
     public int SmtpPort => deployment.ListenerPorts["smtp"];
 
+    public int ImapPort => deployment.ListenerPorts["imap"];
+
+    /// <summary>The password <see cref="NewUserAsync"/> gives an account.</summary>
+    public static string PasswordOf(string name) => $"Pass-{name}-2026!";
+
     public static async Task<JmapTestServer> GetAsync(DeploymentFixture fixture)
     {
         await Gate.WaitAsync();
@@ -44,7 +49,11 @@ public sealed class JmapTestServer
             }
 
             var deployment = new TestDeployment(fixture);
-            var server = await deployment.StartServerAsync(new Dictionary<string, string?> { ["MAILHOST_ADMIN_PASSWORD"] = AdminPassword });
+            var server = await deployment.StartServerAsync(new Dictionary<string, string?>
+            {
+                ["MAILHOST_ADMIN_PASSWORD"] = AdminPassword,
+                ["MAILHOST__Plugins__jmap__Settings__AllowHttpPushToLoopback"] = "true",
+            });
             shared = new JmapTestServer(deployment, server);
             await shared.Mail.AddDomainAsync("example.org");
             AppDomain.CurrentDomain.ProcessExit += (_, _) => deployment.Dispose();
@@ -62,7 +71,7 @@ public sealed class JmapTestServer
         var name = $"{prefix}{Interlocked.Increment(ref userCounter)}x{Environment.ProcessId}";
         await Mail.AddAccountAsync(name, $"{name}@example.org");
         var client = new JmapClient(BaseUrl, name, $"{name}@example.org");
-        client.UseBasic(name, $"Pass-{name}-2026!");
+        client.UseBasic(name, PasswordOf(name));
         await client.LoadSessionAsync();
         return client;
     }

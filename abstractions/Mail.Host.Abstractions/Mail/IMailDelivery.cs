@@ -19,4 +19,19 @@ public interface IMailDelivery
     /// <param name="cancellationToken">Cancels the delivery; copies already committed stay.</param>
     /// <returns>One outcome per address, in the order given.</returns>
     ValueTask<IReadOnlyList<RecipientDelivery>> DeliverAsync(Stream message, IReadOnlyList<string> recipients, DateTimeOffset? receivedAt = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Delivers a message as <see cref="DeliverAsync(Stream, IReadOnlyList{string}, DateTimeOffset?, CancellationToken)"/>
+    /// does, naming its envelope sender, which every <see cref="IDeliveryObserver"/> is told (an auto-reply goes to
+    /// it, never to a header address). Protocols that know the sender (SMTP MAIL FROM, a JMAP submission's envelope)
+    /// call this one. The default implementation ignores the sender.
+    /// </summary>
+    /// <param name="message">The raw message, read to its end; stored byte for byte.</param>
+    /// <param name="recipients">The recipient addresses (envelope RCPT TO).</param>
+    /// <param name="returnPath">The envelope sender: an empty string for the null sender, <see langword="null"/> when unknown.</param>
+    /// <param name="receivedAt">The internal date; the current time when <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the delivery; copies already committed stay.</param>
+    /// <returns>One outcome per address, in the order given.</returns>
+    ValueTask<IReadOnlyList<RecipientDelivery>> DeliverAsync(Stream message, IReadOnlyList<string> recipients, string? returnPath, DateTimeOffset? receivedAt, CancellationToken cancellationToken)
+        => DeliverAsync(message, recipients, receivedAt, cancellationToken);
 }

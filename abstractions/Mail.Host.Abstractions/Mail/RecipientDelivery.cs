@@ -1,6 +1,6 @@
 namespace Mail.Host.Mail;
 
-/// <summary>The outcome of a local delivery for one recipient address (see <see cref="IMailDelivery.DeliverAsync"/>).</summary>
+/// <summary>The outcome of a local delivery for one recipient address (see <see cref="IMailDelivery"/>).</summary>
 public sealed record RecipientDelivery
 {
     /// <summary>The address as given.</summary>

@@ -22,43 +22,54 @@ public sealed class LocalDelivery : IMailDelivery
     private readonly IDirectory directory;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<ulong, MailQuota> appliedQuotas = new();
+    private readonly IDeliveryObserver[] observers;
 
     /// <summary>Creates the delivery service.</summary>
     /// <param name="engine">The engine that stores the mail.</param>
     /// <param name="directory">The directory that resolves addresses.</param>
     /// <param name="logger">Where group expansion problems and temporary failures are reported.</param>
-    public LocalDelivery(IMailEngine engine, IDirectory directory, ILogger<LocalDelivery>? logger = null)
+    /// <param name="observers">Told about every delivery that stored a copy (vacation replies, push).</param>
+    public LocalDelivery(IMailEngine engine, IDirectory directory, ILogger<LocalDelivery>? logger = null, IEnumerable<IDeliveryObserver>? observers = null)
     {
+        this.observers = [.. observers ?? []];
         this.engine = engine ?? throw new ArgumentNullException(nameof(engine));
         this.directory = directory ?? throw new ArgumentNullException(nameof(directory));
         this.logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
     /// <inheritdoc />
-    public async ValueTask<IReadOnlyList<RecipientDelivery>> DeliverAsync(Stream message, IReadOnlyList<string> recipients, DateTimeOffset? receivedAt = null, CancellationToken cancellationToken = default)
+    public ValueTask<IReadOnlyList<RecipientDelivery>> DeliverAsync(Stream message, IReadOnlyList<string> recipients, DateTimeOffset? receivedAt = null, CancellationToken cancellationToken = default)
+        => DeliverAsync(message, recipients, null, receivedAt, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<RecipientDelivery>> DeliverAsync(Stream message, IReadOnlyList<string> recipients, string? returnPath, DateTimeOffset? receivedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(recipients);
         var outcomes = new RecipientDelivery?[recipients.Count];
         var targets = new List<ulong>[recipients.Count];
         var accounts = new List<ulong>();
+        var principals = new Dictionary<ulong, Principal>();
+        var throughGroup = new bool[recipients.Count];
         for (var i = 0; i < recipients.Count; i++)
         {
             targets[i] = [];
             try
             {
-                var (failure, principals) = await ResolveAsync(recipients[i], cancellationToken).ConfigureAwait(false);
+                var (failure, reached, group) = await ResolveAsync(recipients[i], cancellationToken).ConfigureAwait(false);
                 if (failure is not null)
                 {
                     outcomes[i] = failure;
                     continue;
                 }
 
-                foreach (var principal in principals)
+                throughGroup[i] = group;
+                foreach (var principal in reached)
                 {
                     var accountId = await AccountOfAsync(principal, cancellationToken).ConfigureAwait(false);
                     targets[i].Add(accountId);
                     accounts.Add(accountId);
+                    principals.TryAdd(accountId, principal);
                 }
             }
             catch (Exception ex) when (ex is DirectoryUnavailableException or StoreUnavailableException)
@@ -95,7 +106,55 @@ public sealed class LocalDelivery : IMailDelivery
             outcomes[i] ??= Summarize(recipients[i], [.. targets[i].Distinct().Select(id => results[id])]);
         }
 
+        if (observers.Length > 0)
+        {
+            await TellObserversAsync(recipients, targets, throughGroup, principals, results, returnPath, receivedAt, cancellationToken).ConfigureAwait(false);
+        }
+
         return outcomes!;
+    }
+
+    /// <summary>Tells every observer about the copies stored, each account once; an observer's failure is only logged.</summary>
+    private async ValueTask TellObserversAsync(IReadOnlyList<string> recipients, List<ulong>[] targets, bool[] throughGroup, Dictionary<ulong, Principal> principals, Dictionary<ulong, DeliveryResult> results, string? returnPath, DateTimeOffset? receivedAt, CancellationToken cancellationToken)
+    {
+        var copies = new List<DeliveredCopy>();
+        var told = new HashSet<ulong>();
+        for (var i = 0; i < recipients.Count; i++)
+        {
+            foreach (var accountId in targets[i])
+            {
+                if (results.TryGetValue(accountId, out var result) && result.Status == DeliveryStatus.Delivered && told.Add(accountId))
+                {
+                    copies.Add(new DeliveredCopy
+                    {
+                        Recipient = recipients[i],
+                        ThroughGroup = throughGroup[i],
+                        Principal = principals[accountId],
+                        AccountId = accountId,
+                        EmailId = result.EmailId,
+                        MailboxId = result.MailboxId,
+                    });
+                }
+            }
+        }
+
+        if (copies.Count == 0)
+        {
+            return;
+        }
+
+        var delivered = new DeliveredMessage { ReturnPath = returnPath, ReceivedAt = receivedAt ?? DateTimeOffset.UtcNow, Copies = copies };
+        foreach (var observer in observers)
+        {
+            try
+            {
+                await observer.OnDeliveredAsync(delivered, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(ex, "A delivery observer ({Observer}) failed; the delivery stands", observer.GetType().FullName);
+            }
+        }
     }
 
     private static RecipientDelivery Summarize(string address, IReadOnlyList<DeliveryResult> copies)
@@ -125,24 +184,24 @@ public sealed class LocalDelivery : IMailDelivery
         => new() { Address = address, Status = RecipientStatus.TemporaryFailure, Detail = $"The mail store or directory is not available right now: {ex.Message}" };
 
     /// <summary>The enabled individuals an address reaches, or why it reaches none.</summary>
-    private async ValueTask<(RecipientDelivery? Failure, List<Principal> Principals)> ResolveAsync(string address, CancellationToken cancellationToken)
+    private async ValueTask<(RecipientDelivery? Failure, List<Principal> Principals, bool ThroughGroup)> ResolveAsync(string address, CancellationToken cancellationToken)
     {
         var resolution = await directory.ResolveRecipientAsync(address, cancellationToken).ConfigureAwait(false);
         switch (resolution)
         {
             case { Kind: RecipientKind.Individual, Principal: { Disabled: true } }:
-                return (new RecipientDelivery { Address = address, Status = RecipientStatus.Disabled, Detail = $"The account of {address} is disabled." }, []);
+                return (new RecipientDelivery { Address = address, Status = RecipientStatus.Disabled, Detail = $"The account of {address} is disabled." }, [], false);
             case { Kind: RecipientKind.Individual, Principal: { } person }:
-                return (null, [person]);
+                return (null, [person], false);
             case { Kind: RecipientKind.Group, Principal: { } group } when !group.Disabled:
                 var members = await ExpandAsync(group, cancellationToken).ConfigureAwait(false);
                 return members.Count > 0
-                    ? (null, members)
-                    : (new RecipientDelivery { Address = address, Status = RecipientStatus.Unknown, Detail = $"The group {address} has no member who can receive mail." }, []);
+                    ? (null, members, true)
+                    : (new RecipientDelivery { Address = address, Status = RecipientStatus.Unknown, Detail = $"The group {address} has no member who can receive mail." }, [], true);
             case { Kind: RecipientKind.Group }:
-                return (new RecipientDelivery { Address = address, Status = RecipientStatus.Disabled, Detail = $"The group {address} is disabled." }, []);
+                return (new RecipientDelivery { Address = address, Status = RecipientStatus.Disabled, Detail = $"The group {address} is disabled." }, [], true);
             default:
-                return (new RecipientDelivery { Address = address, Status = RecipientStatus.Unknown, Detail = $"There is no mailbox {address} here." }, []);
+                return (new RecipientDelivery { Address = address, Status = RecipientStatus.Unknown, Detail = $"There is no mailbox {address} here." }, [], false);
         }
     }
 

@@ -50,7 +50,8 @@ internal static class MailServer
         builder.Services.AddSingleton<IMailDelivery>(sp => new LocalDelivery(
             sp.GetRequiredService<IMailEngine>(),
             sp.GetRequiredService<IMailDirectories>().Authentication,
-            sp.GetRequiredService<ILogger<LocalDelivery>>()));
+            sp.GetRequiredService<ILogger<LocalDelivery>>(),
+            sp.GetServices<IDeliveryObserver>()));
         var (outbound, outboundProblems) = OutboundOptions.Read(manifest.Configuration.GetSection("Outbound"), path => Path.GetFullPath(path, manifest.Directory));
         if (outboundProblems.Count > 0)
         {
