@@ -34,6 +34,7 @@ public sealed partial class OutboundDelivery : BackgroundService
     private readonly ILogger logger;
     private readonly OutboundDns dns;
     private readonly DkimSigning dkim;
+    private readonly ArcSealing arc;
     private readonly MtaStsPolicies? mtaSts;
     private readonly ConcurrentDictionary<string, byte> inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> perDomain = new(StringComparer.OrdinalIgnoreCase);
@@ -58,6 +59,7 @@ public sealed partial class OutboundDelivery : BackgroundService
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
         dns = new OutboundDns(options);
         dkim = new DkimSigning(options.Dkim.Values);
+        arc = new ArcSealing(options.Dkim.Values, new DnsDkimKeyLocator(dns.Client), hostname);
         mtaSts = options.MtaSts ? new MtaStsPolicies(dns, logger) : null;
         concurrency = new SemaphoreSlim(options.MaxConcurrency);
     }
@@ -247,7 +249,17 @@ public sealed partial class OutboundDelivery : BackgroundService
         {
             var message = await MimeMessage.LoadAsync(raw, cancellationToken).ConfigureAwait(false);
             raw.Position = 0;
+
+            // A message that arrives with an ARC chain is being relayed: its chain is checked before DKIM signing
+            // changes it, and it is sealed once signed.
+            var seal = await arc.PrepareAsync(message, entry.From, entry.AuthenticatedAs, cancellationToken).ConfigureAwait(false);
             var signed = dkim.TrySign(message);
+            if (seal is not null)
+            {
+                await arc.SealAsync(message, seal, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Queued message {Id} relayed with an ARC chain: sealed by {Domain} as i={Instance} cv={Cv}", entry.Id, seal.Domain, seal.Instance, seal.ChainValidation);
+            }
+
             var localDomains = new HashSet<string>(await directory.ListDomainsAsync(cancellationToken).ConfigureAwait(false), StringComparer.OrdinalIgnoreCase);
             var groups = pending.GroupBy(r => DomainOf(r.Address), StringComparer.OrdinalIgnoreCase).ToList();
             var local = groups.Where(g => localDomains.Contains(g.Key)).SelectMany(g => g).ToList();

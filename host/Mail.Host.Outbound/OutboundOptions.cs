@@ -14,6 +14,8 @@ public sealed record OutboundOptions
         "PollIntervalSeconds", "LeaseSeconds", "Relay", "Dkim", "MtaSts",
     ];
 
+    private static readonly string[] DkimSettingKeys = ["Selector", "KeyPath", "Arc"];
+
     private static readonly string[] RelayKeys = ["Host", "Port", "Tls", "Username", "Password", "PasswordFile", "PasswordEnvironmentVariable"];
 
     /// <summary>Whether this process delivers the queue (<c>Outbound:Enabled</c>, default true). Mail is queued either way.</summary>
@@ -205,6 +207,18 @@ public sealed record OutboundOptions
         var dkim = new Dictionary<string, DkimKeyOptions>(StringComparer.OrdinalIgnoreCase);
         foreach (var domain in section.GetSection("Dkim").GetChildren())
         {
+            foreach (var child in domain.GetChildren().Where(c => !DkimSettingKeys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+            {
+                problems.Add($"unknown setting Outbound:Dkim:{domain.Key}:{child.Key}; the settings are {string.Join(", ", DkimSettingKeys)}");
+            }
+
+            var arc = true;
+            if (domain["Arc"] is { Length: > 0 } arcText && !bool.TryParse(arcText, out arc))
+            {
+                problems.Add($"Outbound:Dkim:{domain.Key}:Arc is '{arcText}'; it must be true or false");
+                arc = true;
+            }
+
             var selector = domain["Selector"];
             var keyPath = domain["KeyPath"];
             if (string.IsNullOrEmpty(selector) || string.IsNullOrEmpty(keyPath))
@@ -220,7 +234,7 @@ public sealed record OutboundOptions
                 continue;
             }
 
-            dkim[domain.Key] = new DkimKeyOptions(domain.Key, selector, path);
+            dkim[domain.Key] = new DkimKeyOptions(domain.Key, selector, path) { Arc = arc };
         }
 
         var options = new OutboundOptions
