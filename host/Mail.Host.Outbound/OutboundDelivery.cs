@@ -36,6 +36,7 @@ public sealed partial class OutboundDelivery : BackgroundService
     private readonly DkimSigning dkim;
     private readonly ArcSealing arc;
     private readonly MtaStsPolicies? mtaSts;
+    private readonly TlsTrust trust;
     private readonly ConcurrentDictionary<string, byte> inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> perDomain = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim concurrency;
@@ -60,7 +61,8 @@ public sealed partial class OutboundDelivery : BackgroundService
         dns = new OutboundDns(options);
         dkim = new DkimSigning(options.Dkim.Values);
         arc = new ArcSealing(options.Dkim.Values, new DnsDkimKeyLocator(dns.Client), hostname);
-        mtaSts = options.MtaSts ? new MtaStsPolicies(dns, logger) : null;
+        trust = new TlsTrust(options.TrustedCaFiles);
+        mtaSts = options.MtaSts ? new MtaStsPolicies(dns, trust, logger) : null;
         concurrency = new SemaphoreSlim(options.MaxConcurrency);
     }
 
@@ -443,7 +445,7 @@ public sealed partial class OutboundDelivery : BackgroundService
             RequireTLS = entry.RequireTls,
         };
         var verifyCertificate = entry.RequireTls || verifiedTls || options.Relay is not null;
-        client.ServerCertificateValidationCallback = (_, _, _, errors) => !verifyCertificate || errors == SslPolicyErrors.None;
+        client.ServerCertificateValidationCallback = (_, certificate, chain, errors) => !verifyCertificate || trust.IsTrusted(certificate, chain, errors);
         void Defer(string detail)
         {
             foreach (var recipient in recipients)
@@ -455,6 +457,7 @@ public sealed partial class OutboundDelivery : BackgroundService
         }
 
         Socket? socket = null;
+        var security = SecureSocketOptions.None;
         try
         {
             socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -473,7 +476,7 @@ public sealed partial class OutboundDelivery : BackgroundService
                 }
             }
 
-            var security = options.Relay is { } relay
+            security = options.Relay is { } relay
                 ? relay.Tls switch { RelayTls.Implicit => SecureSocketOptions.SslOnConnect, RelayTls.None => SecureSocketOptions.None, _ => SecureSocketOptions.StartTls }
                 : entry.RequireTls || verifiedTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
             await client.ConnectAsync(socket, host, endpoint.Port, security, cancellationToken).ConfigureAwait(false);
@@ -552,6 +555,23 @@ public sealed partial class OutboundDelivery : BackgroundService
             }
 
             Defer(detail);
+            return false;
+        }
+        catch (NotSupportedException) when (security == SecureSocketOptions.StartTls && !client.IsSecure)
+        {
+            // STARTTLS is required (REQUIRETLS, an MTA-STS policy in enforce mode, a relay) and the server does not offer it.
+            if (entry.RequireTls && options.Relay is null)
+            {
+                Defer($"5.7.30 {remote} does not offer STARTTLS, which REQUIRETLS needs");
+                foreach (var recipient in recipients)
+                {
+                    recipient.Status = QueueRecipientState.FailedStatus;
+                }
+
+                return true;
+            }
+
+            Defer($"4.7.5 {remote} does not offer STARTTLS, which {(options.Relay is null ? "the domain's MTA-STS policy" : "the relay setting")} requires; the message is not sent in clear");
             return false;
         }
         catch (Exception ex) when (ex is TimeoutException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)

@@ -11,7 +11,7 @@ public sealed record OutboundOptions
     [
         "Enabled", "DnsServers", "DnsTimeoutSeconds", "Port", "HeloName", "RetryIntervalsSeconds", "ExpireAfterSeconds",
         "DelayNoticeAfterSeconds", "MaxConcurrency", "MaxConcurrencyPerDomain", "ConnectTimeoutSeconds", "CommandTimeoutSeconds",
-        "PollIntervalSeconds", "LeaseSeconds", "Relay", "Dkim", "MtaSts",
+        "PollIntervalSeconds", "LeaseSeconds", "Relay", "Dkim", "MtaSts", "TrustedCaFiles",
     ];
 
     private static readonly string[] DkimSettingKeys = ["Selector", "KeyPath", "Arc"];
@@ -69,6 +69,12 @@ public sealed record OutboundOptions
 
     /// <summary>Whether MTA-STS policies (RFC 8461) are fetched and enforced.</summary>
     public bool MtaSts { get; init; } = true;
+
+    /// <summary>
+    /// PEM files of certificate authorities trusted besides the system's (<c>Outbound:TrustedCaFiles</c>, default none):
+    /// for MTA-STS policy fetches and for SMTP connections whose certificate is verified.
+    /// </summary>
+    public IReadOnlyList<string> TrustedCaFiles { get; init; } = [];
 
     /// <summary>Reads the section, collecting every problem instead of stopping at the first.</summary>
     /// <param name="section">The <c>Outbound</c> section.</param>
@@ -237,6 +243,28 @@ public sealed record OutboundOptions
             dkim[domain.Key] = new DkimKeyOptions(domain.Key, selector, path) { Arc = arc };
         }
 
+        var trusted = new List<string>();
+        foreach (var file in section.GetSection("TrustedCaFiles").GetChildren().Select(c => c.Value).OfType<string>())
+        {
+            var path = resolvePath(file);
+            try
+            {
+                var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                certificates.ImportFromPemFile(path);
+                if (certificates.Count == 0)
+                {
+                    problems.Add($"Outbound:TrustedCaFiles names {path}, which holds no PEM certificate");
+                    continue;
+                }
+
+                trusted.Add(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                problems.Add($"Outbound:TrustedCaFiles names {path}, which cannot be read as PEM certificates: {ex.Message}");
+            }
+        }
+
         var options = new OutboundOptions
         {
             Enabled = Flag("Enabled", true),
@@ -256,6 +284,7 @@ public sealed record OutboundOptions
             Relay = relay,
             Dkim = dkim,
             MtaSts = Flag("MtaSts", true),
+            TrustedCaFiles = trusted,
         };
         return (options, problems);
     }

@@ -10,6 +10,7 @@ public sealed class FakeServer : IDisposable
     private readonly TcpListener listener;
     private readonly CancellationTokenSource stop = new();
     private readonly Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour;
+    private int connections;
 
     private FakeServer(TcpListener listener, Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour)
     {
@@ -18,6 +19,12 @@ public sealed class FakeServer : IDisposable
     }
 
     public bool SawData { get; private set; }
+
+    /// <summary>Whether a client got as far as MAIL FROM (with <see cref="PlainOnly"/>).</summary>
+    public bool SawMail { get; private set; }
+
+    /// <summary>How many connections were accepted.</summary>
+    public int Connections => connections;
 
     public static FakeServer Start(string address, int port, Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour)
     {
@@ -54,6 +61,32 @@ public sealed class FakeServer : IDisposable
                     return; // The connection closes in the middle of the message.
                 default:
                     await Say(stream, "250 ok\r\n", cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A working server that offers no STARTTLS: it accepts anything, and notes a MAIL FROM.</summary>
+    public static async Task PlainOnly(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
+    {
+        await Say(stream, "220 plain.test ESMTP\r\n", cancellationToken);
+        while (await ReadLineAsync(stream, cancellationToken) is { } line)
+        {
+            var verb = line.Split(' ')[0].ToUpperInvariant();
+            switch (verb)
+            {
+                case "EHLO":
+                    await Say(stream, "250-plain.test\r\n250 8BITMIME\r\n", cancellationToken);
+                    break;
+                case "MAIL":
+                    server.SawMail = true;
+                    await Say(stream, "250 ok\r\n", cancellationToken);
+                    break;
+                case "QUIT":
+                    await Say(stream, "221 bye\r\n", cancellationToken);
+                    return;
+                default:
+                    await Say(stream, "502 not here\r\n", cancellationToken);
                     break;
             }
         }
@@ -101,6 +134,7 @@ public sealed class FakeServer : IDisposable
                 return;
             }
 
+            Interlocked.Increment(ref connections);
             _ = Task.Run(async () =>
             {
                 using (client)
