@@ -11,7 +11,7 @@ public sealed record OutboundOptions
     [
         "Enabled", "DnsServers", "DnsTimeoutSeconds", "Port", "HeloName", "RetryIntervalsSeconds", "ExpireAfterSeconds",
         "DelayNoticeAfterSeconds", "MaxConcurrency", "MaxConcurrencyPerDomain", "ConnectTimeoutSeconds", "CommandTimeoutSeconds",
-        "PollIntervalSeconds", "LeaseSeconds", "Relay", "Dkim", "MtaSts", "TrustedCaFiles",
+        "PollIntervalSeconds", "LeaseSeconds", "Relay", "Dkim", "MtaSts", "TrustedCaFiles", "ConnectionReuseSeconds",
     ];
 
     private static readonly string[] DkimSettingKeys = ["Selector", "KeyPath", "Arc"];
@@ -69,6 +69,12 @@ public sealed record OutboundOptions
 
     /// <summary>Whether MTA-STS policies (RFC 8461) are fetched and enforced.</summary>
     public bool MtaSts { get; init; } = true;
+
+    /// <summary>
+    /// How long a connection to a remote server stays open after a message for the next message to the same server
+    /// (<c>Outbound:ConnectionReuseSeconds</c>, default 5; 0 closes every connection after its message).
+    /// </summary>
+    public TimeSpan ConnectionReuse { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// PEM files of certificate authorities trusted besides the system's (<c>Outbound:TrustedCaFiles</c>, default none):
@@ -285,6 +291,7 @@ public sealed record OutboundOptions
             Dkim = dkim,
             MtaSts = Flag("MtaSts", true),
             TrustedCaFiles = trusted,
+            ConnectionReuse = TimeSpan.FromSeconds(Number(section, "ConnectionReuseSeconds", 0, 300, (long)defaults.ConnectionReuse.TotalSeconds)),
         };
         return (options, problems);
     }
