@@ -64,7 +64,7 @@ public sealed partial class OutboundDelivery : BackgroundService
         dkim = new DkimSigning(options.Dkim.Values);
         arc = new ArcSealing(options.Dkim.Values, new DnsDkimKeyLocator(dns.Client), hostname);
         trust = new TlsTrust(options.TrustedCaFiles);
-        pool = new SmtpConnectionPool(options.ConnectionReuse, options.MaxConcurrencyPerDomain, MaxTransactionsPerConnection);
+        pool = new SmtpConnectionPool(options.ConnectionReuse, options.MaxConcurrency, MaxTransactionsPerConnection);
         mtaSts = options.MtaSts ? new MtaStsPolicies(dns, trust, logger) : null;
         concurrency = new SemaphoreSlim(options.MaxConcurrency);
     }
