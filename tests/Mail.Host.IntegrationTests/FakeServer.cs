@@ -11,6 +11,7 @@ public sealed class FakeServer : IDisposable
     private readonly CancellationTokenSource stop = new();
     private readonly Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour;
     private int connections;
+    private int messages;
 
     private FakeServer(TcpListener listener, Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour)
     {
@@ -22,6 +23,9 @@ public sealed class FakeServer : IDisposable
 
     /// <summary>Whether a client got as far as MAIL FROM (with <see cref="PlainOnly"/>).</summary>
     public bool SawMail { get; private set; }
+
+    /// <summary>How many messages were accepted (with <see cref="Accepting"/>).</summary>
+    public int Messages => messages;
 
     /// <summary>How many connections were accepted.</summary>
     public int Connections => connections;
@@ -87,6 +91,36 @@ public sealed class FakeServer : IDisposable
                     return;
                 default:
                     await Say(stream, "502 not here\r\n", cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A plain server that accepts every message, counting them, several per connection if the client wants.</summary>
+    public static async Task Accepting(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
+    {
+        await Say(stream, "220 accept.test ESMTP\r\n", cancellationToken);
+        while (await ReadLineAsync(stream, cancellationToken) is { } line)
+        {
+            switch (line.Split(' ')[0].ToUpperInvariant())
+            {
+                case "EHLO":
+                    await Say(stream, "250-accept.test\r\n250 8BITMIME\r\n", cancellationToken);
+                    break;
+                case "DATA":
+                    await Say(stream, "354 go ahead\r\n", cancellationToken);
+                    while (await ReadLineAsync(stream, cancellationToken) is { } data && data != ".")
+                    {
+                    }
+
+                    Interlocked.Increment(ref server.messages);
+                    await Say(stream, "250 2.0.0 accepted\r\n", cancellationToken);
+                    break;
+                case "QUIT":
+                    await Say(stream, "221 bye\r\n", cancellationToken);
+                    return;
+                default:
+                    await Say(stream, "250 ok\r\n", cancellationToken);
                     break;
             }
         }

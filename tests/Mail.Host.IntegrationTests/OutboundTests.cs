@@ -310,6 +310,21 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
         await WaitForEmptyQueueAsync(a);
     }
 
+    [Fact]
+    public async Task Messages_to_one_server_in_quick_succession_share_one_smtp_connection()
+    {
+        var (a, _, _) = await StartPairAsync(extraDns: ["--mx-host=reuse.test,mx.reuse.test,10", "--host-record=mx.reuse.test,127.0.0.6"]);
+        using var server = FakeServer.Start("127.0.0.6", remotePort, FakeServer.Accepting);
+        for (var i = 1; i <= 3; i++)
+        {
+            await SubmitAsync(a, "alice@a.test", $"Reuse {i}", "x@reuse.test");
+            await WaitForEmptyQueueAsync(a);
+        }
+
+        Assert.Equal(3, server.Messages);
+        Assert.Equal(1, server.Connections);
+    }
+
     private async Task<string> RemoveWhenIdleAsync(Host host, string id)
     {
         // A message being delivered right now is refused with 409; try again when the attempt is over.
