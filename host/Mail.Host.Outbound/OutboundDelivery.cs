@@ -573,9 +573,9 @@ public sealed partial class OutboundDelivery : BackgroundService
             keep = anyAccepted && pool.TryReturn(destination, client);
             return !anyDeferred;
         }
-        catch (Exception ex) when (reused && client.Refused.Count == 0 && ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException)
+        catch (Exception ex) when (reused && client.Refused.Count == 0 && (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException || ex is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable }))
         {
-            // The pooled connection was closed by the server while idle.
+            // The pooled connection was closed by the server while idle (silently, or with 421).
             logger.LogDebug(ex, "An idle connection to {Remote} was gone; opening a new one", remote);
             return null;
         }
