@@ -7,7 +7,7 @@ namespace Mail.Host.Outbound;
 
 /// <summary>
 /// Finds and caches MTA-STS policies (RFC 8461): the <c>_mta-sts.DOMAIN</c> TXT record names the policy's id; the
-/// policy is fetched over HTTPS (a verified certificate, no redirects, at most 64 KiB, 10 seconds) from
+/// policy is fetched over HTTPS (a certificate verified against the system's roots and <c>Outbound:TrustedCaFiles</c>, no redirects, at most 64 KiB, 10 seconds) from
 /// <c>https://mta-sts.DOMAIN/.well-known/mta-sts.txt</c>, resolved through the outbound DNS servers, and cached for its
 /// <c>max_age</c>; a fetch that fails keeps the cached policy. Cached in memory, per process.
 /// </summary>
@@ -19,7 +19,7 @@ internal sealed class MtaStsPolicies : IDisposable
     private readonly HttpClient http;
     private readonly ConcurrentDictionary<string, (MtaStsPolicy Policy, string Id, DateTimeOffset Expires)> cache = new(StringComparer.OrdinalIgnoreCase);
 
-    public MtaStsPolicies(OutboundDns dns, ILogger logger)
+    public MtaStsPolicies(OutboundDns dns, TlsTrust trust, ILogger logger)
     {
         this.dns = dns;
         this.logger = logger;
@@ -29,6 +29,7 @@ internal sealed class MtaStsPolicies : IDisposable
             UseProxy = false,
             ConnectTimeout = TimeSpan.FromSeconds(10),
             ConnectCallback = ConnectAsync,
+            SslOptions = { RemoteCertificateValidationCallback = (_, certificate, chain, errors) => trust.IsTrusted(certificate, chain, errors) },
         };
         http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10), MaxResponseContentBufferSize = MaxPolicySize };
     }

@@ -25,6 +25,7 @@ namespace Mail.Host.Outbound;
 public sealed partial class OutboundDelivery : BackgroundService
 {
     private const int ScanBatch = 512;
+    private const int MaxTransactionsPerConnection = 100;
     private readonly MailQueue queue;
     private readonly OutboundOptions options;
     private readonly ILookupStore lookup;
@@ -34,7 +35,10 @@ public sealed partial class OutboundDelivery : BackgroundService
     private readonly ILogger logger;
     private readonly OutboundDns dns;
     private readonly DkimSigning dkim;
+    private readonly ArcSealing arc;
     private readonly MtaStsPolicies? mtaSts;
+    private readonly TlsTrust trust;
+    private readonly SmtpConnectionPool pool;
     private readonly ConcurrentDictionary<string, byte> inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> perDomain = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim concurrency;
@@ -58,7 +62,10 @@ public sealed partial class OutboundDelivery : BackgroundService
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
         dns = new OutboundDns(options);
         dkim = new DkimSigning(options.Dkim.Values);
-        mtaSts = options.MtaSts ? new MtaStsPolicies(dns, logger) : null;
+        arc = new ArcSealing(options.Dkim.Values, new DnsDkimKeyLocator(dns.Client), hostname);
+        trust = new TlsTrust(options.TrustedCaFiles);
+        pool = new SmtpConnectionPool(options.ConnectionReuse, options.MaxConcurrency, MaxTransactionsPerConnection);
+        mtaSts = options.MtaSts ? new MtaStsPolicies(dns, trust, logger) : null;
         concurrency = new SemaphoreSlim(options.MaxConcurrency);
     }
 
@@ -129,11 +136,12 @@ public sealed partial class OutboundDelivery : BackgroundService
             }
 
             running.RemoveAll(t => t.IsCompleted);
+            await pool.SweepAsync(all: false, stoppingToken).ConfigureAwait(false);
             if (dispatched == 0)
             {
                 try
                 {
-                    await queue.WaitForWorkAsync(options.PollInterval, stoppingToken).ConfigureAwait(false);
+                    await queue.WaitForWorkAsync(pool.HasIdle && options.ConnectionReuse < options.PollInterval ? options.ConnectionReuse : options.PollInterval, stoppingToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
                 {
@@ -143,6 +151,7 @@ public sealed partial class OutboundDelivery : BackgroundService
         }
 
         await Task.WhenAll(running).ConfigureAwait(false);
+        await pool.SweepAsync(all: true, CancellationToken.None).ConfigureAwait(false);
     }
 
     private async Task ProcessAsync(string id, CancellationToken stoppingToken)
@@ -247,7 +256,17 @@ public sealed partial class OutboundDelivery : BackgroundService
         {
             var message = await MimeMessage.LoadAsync(raw, cancellationToken).ConfigureAwait(false);
             raw.Position = 0;
+
+            // A message that arrives with an ARC chain is being relayed: its chain is checked before DKIM signing
+            // changes it, and it is sealed once signed.
+            var seal = await arc.PrepareAsync(message, entry.From, entry.AuthenticatedAs, cancellationToken).ConfigureAwait(false);
             var signed = dkim.TrySign(message);
+            if (seal is not null)
+            {
+                await arc.SealAsync(message, seal, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Queued message {Id} relayed with an ARC chain: sealed by {Domain} as i={Instance} cv={Cv}", entry.Id, seal.Domain, seal.Instance, seal.ChainValidation);
+            }
+
             var localDomains = new HashSet<string>(await directory.ListDomainsAsync(cancellationToken).ConfigureAwait(false), StringComparer.OrdinalIgnoreCase);
             var groups = pending.GroupBy(r => DomainOf(r.Address), StringComparer.OrdinalIgnoreCase).ToList();
             var local = groups.Where(g => localDomains.Contains(g.Key)).SelectMany(g => g).ToList();
@@ -418,20 +437,44 @@ public sealed partial class OutboundDelivery : BackgroundService
     }
 
     /// <summary>
-    /// One SMTP transaction with one address of one host. True when the host gave a final answer for the transaction
-    /// (so later hosts are not tried); false when it could not be reached or deferred the whole transaction.
+    /// One SMTP transaction with one address of one host, on an idle connection to it when one is pooled (a stale one
+    /// is replaced by a fresh connection once). True when the host gave a final answer for the transaction (so later
+    /// hosts are not tried); false when it could not be reached or deferred the whole transaction.
     /// </summary>
     private async Task<bool> TrySendAsync(QueueEntry entry, MimeMessage message, string host, IPEndPoint endpoint, List<QueueRecipientState> recipients, bool verifiedTls, CancellationToken cancellationToken)
     {
-        var remote = $"{host}[{endpoint.Address}]";
-        using var client = new RemoteSmtpClient(entry)
+        var verifyCertificate = entry.RequireTls || verifiedTls || options.Relay is not null;
+        var security = options.Relay is { } relay
+            ? relay.Tls switch { RelayTls.Implicit => SecureSocketOptions.SslOnConnect, RelayTls.None => SecureSocketOptions.None, _ => SecureSocketOptions.StartTls }
+            : entry.RequireTls || verifiedTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
+        var destination = $"{host}|{endpoint}|{security}|{verifyCertificate}";
+        if (pool.TryTake(destination) is { } pooled)
+        {
+            var outcome = await TransactAsync(entry, message, host, endpoint, recipients, pooled, destination, security, reused: true, cancellationToken).ConfigureAwait(false);
+            if (outcome is { } final)
+            {
+                return final;
+            }
+        }
+
+        var client = new RemoteSmtpClient
         {
             Timeout = (int)options.CommandTimeout.TotalMilliseconds,
             LocalDomain = options.HeloName ?? hostname,
-            RequireTLS = entry.RequireTls,
         };
-        var verifyCertificate = entry.RequireTls || verifiedTls || options.Relay is not null;
-        client.ServerCertificateValidationCallback = (_, _, _, errors) => !verifyCertificate || errors == SslPolicyErrors.None;
+        client.ServerCertificateValidationCallback = (_, certificate, chain, errors) => !verifyCertificate || trust.IsTrusted(certificate, chain, errors);
+        return await TransactAsync(entry, message, host, endpoint, recipients, client, destination, security, reused: false, cancellationToken).ConfigureAwait(false) ?? false;
+    }
+
+    /// <summary>
+    /// The transaction itself; the client is connected first unless it comes from the pool. Null when a pooled
+    /// connection turned out to be dead before the server answered anything (the caller tries a fresh one).
+    /// </summary>
+    private async Task<bool?> TransactAsync(QueueEntry entry, MimeMessage message, string host, IPEndPoint endpoint, List<QueueRecipientState> recipients, RemoteSmtpClient client, string destination, SecureSocketOptions security, bool reused, CancellationToken cancellationToken)
+    {
+        var remote = $"{host}[{endpoint.Address}]";
+        var keep = false;
+        var clean = false;
         void Defer(string detail)
         {
             foreach (var recipient in recipients)
@@ -445,27 +488,28 @@ public sealed partial class OutboundDelivery : BackgroundService
         Socket? socket = null;
         try
         {
-            socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            if (!reused)
             {
-                connectTimeout.CancelAfter(options.ConnectTimeout);
-                try
+                socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                using (var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
-                    await socket.ConnectAsync(endpoint, connectTimeout.Token).ConfigureAwait(false);
+                    connectTimeout.CancelAfter(options.ConnectTimeout);
+                    try
+                    {
+                        await socket.ConnectAsync(endpoint, connectTimeout.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        Defer($"4.4.1 connection to {remote}:{endpoint.Port} timed out");
+                        return false;
+                    }
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    Defer($"4.4.1 connection to {remote}:{endpoint.Port} timed out");
-                    socket.Dispose();
-                    return false;
-                }
+
+                await client.ConnectAsync(socket, host, endpoint.Port, security, cancellationToken).ConfigureAwait(false);
+                socket = null;
             }
 
-            var security = options.Relay is { } relay
-                ? relay.Tls switch { RelayTls.Implicit => SecureSocketOptions.SslOnConnect, RelayTls.None => SecureSocketOptions.None, _ => SecureSocketOptions.StartTls }
-                : entry.RequireTls || verifiedTls ? SecureSocketOptions.StartTls : SecureSocketOptions.StartTlsWhenAvailable;
-            await client.ConnectAsync(socket, host, endpoint.Port, security, cancellationToken).ConfigureAwait(false);
-            socket = null;
+            client.Begin(entry);
             if (entry.RequireTls && !client.Capabilities.HasFlag(SmtpCapabilities.RequireTLS))
             {
                 Defer($"5.7.30 {remote} does not support REQUIRETLS, which the sender asked for");
@@ -474,11 +518,12 @@ public sealed partial class OutboundDelivery : BackgroundService
                     recipient.Status = QueueRecipientState.FailedStatus;
                 }
 
-                await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+                clean = true;
+                keep = pool.TryReturn(destination, client);
                 return true;
             }
 
-            if (options.Relay is { Username: { } user, Password: { } password })
+            if (!reused && options.Relay is { Username: { } user, Password: { } password })
             {
                 await client.AuthenticateAsync(user, password, cancellationToken).ConfigureAwait(false);
             }
@@ -486,6 +531,7 @@ public sealed partial class OutboundDelivery : BackgroundService
             var sender = entry.From.Length == 0 ? new MailboxAddress(string.Empty, string.Empty) : new MailboxAddress(string.Empty, entry.From);
             var format = FormatOptions.Default.Clone();
             format.International = entry.SmtpUtf8;
+            var anyAccepted = true;
             try
             {
                 await client.SendAsync(format, message, sender, recipients.Select(r => new MailboxAddress(string.Empty, r.Address)), cancellationToken).ConfigureAwait(false);
@@ -493,6 +539,7 @@ public sealed partial class OutboundDelivery : BackgroundService
             catch (NoRecipientAcceptedException)
             {
                 // Every RCPT got its own answer, recorded below.
+                anyAccepted = false;
             }
 
             var anyDeferred = false;
@@ -521,8 +568,16 @@ public sealed partial class OutboundDelivery : BackgroundService
                 }
             }
 
-            await client.DisconnectAsync(true, cancellationToken).ConfigureAwait(false);
+            // A transaction that ended with the message sent leaves the session ready for the next one.
+            clean = true;
+            keep = anyAccepted && pool.TryReturn(destination, client);
             return !anyDeferred;
+        }
+        catch (Exception ex) when (reused && client.Refused.Count == 0 && (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException || ex is SmtpCommandException { StatusCode: SmtpStatusCode.ServiceNotAvailable }))
+        {
+            // The pooled connection was closed by the server while idle (silently, or with 421).
+            logger.LogDebug(ex, "An idle connection to {Remote} was gone; opening a new one", remote);
+            return null;
         }
         catch (SmtpCommandException ex)
         {
@@ -542,6 +597,23 @@ public sealed partial class OutboundDelivery : BackgroundService
             Defer(detail);
             return false;
         }
+        catch (NotSupportedException) when (security == SecureSocketOptions.StartTls && !client.IsSecure)
+        {
+            // STARTTLS is required (REQUIRETLS, an MTA-STS policy in enforce mode, a relay) and the server does not offer it.
+            if (entry.RequireTls && options.Relay is null)
+            {
+                Defer($"5.7.30 {remote} does not offer STARTTLS, which REQUIRETLS needs");
+                foreach (var recipient in recipients)
+                {
+                    recipient.Status = QueueRecipientState.FailedStatus;
+                }
+
+                return true;
+            }
+
+            Defer($"4.7.5 {remote} does not offer STARTTLS, which {(options.Relay is null ? "the domain's MTA-STS policy" : "the relay setting")} requires; the message is not sent in clear");
+            return false;
+        }
         catch (Exception ex) when (ex is TimeoutException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
             Defer($"4.4.2 {remote} did not answer within {options.CommandTimeout.TotalSeconds:0} s");
@@ -555,6 +627,15 @@ public sealed partial class OutboundDelivery : BackgroundService
         finally
         {
             socket?.Dispose();
+            if (!keep && clean)
+            {
+                await SmtpConnectionPool.CloseAsync(client, CancellationToken.None).ConfigureAwait(false);
+            }
+            else if (!keep)
+            {
+                // After a failure the session is in an unknown state: close it without waiting on the server.
+                client.Dispose();
+            }
         }
     }
 

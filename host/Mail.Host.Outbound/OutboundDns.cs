@@ -25,6 +25,9 @@ internal sealed class OutboundDns
         client = new LookupClient(lookup);
     }
 
+    /// <summary>The resolver itself, for lookups of other kinds (DKIM keys).</summary>
+    public ILookupClient Client => client;
+
     /// <summary>The id of the domain's MTA-STS policy (<c>_mta-sts.DOMAIN</c> TXT <c>v=STSv1; id=…</c>), or null when it has none.</summary>
     public async Task<string?> StsIdAsync(string domain, CancellationToken cancellationToken)
     {

@@ -11,8 +11,10 @@ public sealed record OutboundOptions
     [
         "Enabled", "DnsServers", "DnsTimeoutSeconds", "Port", "HeloName", "RetryIntervalsSeconds", "ExpireAfterSeconds",
         "DelayNoticeAfterSeconds", "MaxConcurrency", "MaxConcurrencyPerDomain", "ConnectTimeoutSeconds", "CommandTimeoutSeconds",
-        "PollIntervalSeconds", "LeaseSeconds", "Relay", "Dkim", "MtaSts",
+        "PollIntervalSeconds", "LeaseSeconds", "Relay", "Dkim", "MtaSts", "TrustedCaFiles", "ConnectionReuseSeconds",
     ];
+
+    private static readonly string[] DkimSettingKeys = ["Selector", "KeyPath", "Arc"];
 
     private static readonly string[] RelayKeys = ["Host", "Port", "Tls", "Username", "Password", "PasswordFile", "PasswordEnvironmentVariable"];
 
@@ -67,6 +69,18 @@ public sealed record OutboundOptions
 
     /// <summary>Whether MTA-STS policies (RFC 8461) are fetched and enforced.</summary>
     public bool MtaSts { get; init; } = true;
+
+    /// <summary>
+    /// How long a connection to a remote server stays open after a message for the next message to the same server
+    /// (<c>Outbound:ConnectionReuseSeconds</c>, default 5; 0 closes every connection after its message).
+    /// </summary>
+    public TimeSpan ConnectionReuse { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// PEM files of certificate authorities trusted besides the system's (<c>Outbound:TrustedCaFiles</c>, default none):
+    /// for MTA-STS policy fetches and for SMTP connections whose certificate is verified.
+    /// </summary>
+    public IReadOnlyList<string> TrustedCaFiles { get; init; } = [];
 
     /// <summary>Reads the section, collecting every problem instead of stopping at the first.</summary>
     /// <param name="section">The <c>Outbound</c> section.</param>
@@ -205,6 +219,18 @@ public sealed record OutboundOptions
         var dkim = new Dictionary<string, DkimKeyOptions>(StringComparer.OrdinalIgnoreCase);
         foreach (var domain in section.GetSection("Dkim").GetChildren())
         {
+            foreach (var child in domain.GetChildren().Where(c => !DkimSettingKeys.Contains(c.Key, StringComparer.OrdinalIgnoreCase)))
+            {
+                problems.Add($"unknown setting Outbound:Dkim:{domain.Key}:{child.Key}; the settings are {string.Join(", ", DkimSettingKeys)}");
+            }
+
+            var arc = true;
+            if (domain["Arc"] is { Length: > 0 } arcText && !bool.TryParse(arcText, out arc))
+            {
+                problems.Add($"Outbound:Dkim:{domain.Key}:Arc is '{arcText}'; it must be true or false");
+                arc = true;
+            }
+
             var selector = domain["Selector"];
             var keyPath = domain["KeyPath"];
             if (string.IsNullOrEmpty(selector) || string.IsNullOrEmpty(keyPath))
@@ -220,7 +246,29 @@ public sealed record OutboundOptions
                 continue;
             }
 
-            dkim[domain.Key] = new DkimKeyOptions(domain.Key, selector, path);
+            dkim[domain.Key] = new DkimKeyOptions(domain.Key, selector, path) { Arc = arc };
+        }
+
+        var trusted = new List<string>();
+        foreach (var file in section.GetSection("TrustedCaFiles").GetChildren().Select(c => c.Value).OfType<string>())
+        {
+            var path = resolvePath(file);
+            try
+            {
+                var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+                certificates.ImportFromPemFile(path);
+                if (certificates.Count == 0)
+                {
+                    problems.Add($"Outbound:TrustedCaFiles names {path}, which holds no PEM certificate");
+                    continue;
+                }
+
+                trusted.Add(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+            {
+                problems.Add($"Outbound:TrustedCaFiles names {path}, which cannot be read as PEM certificates: {ex.Message}");
+            }
         }
 
         var options = new OutboundOptions
@@ -242,6 +290,8 @@ public sealed record OutboundOptions
             Relay = relay,
             Dkim = dkim,
             MtaSts = Flag("MtaSts", true),
+            TrustedCaFiles = trusted,
+            ConnectionReuse = TimeSpan.FromSeconds(Number(section, "ConnectionReuseSeconds", 0, 300, (long)defaults.ConnectionReuse.TotalSeconds)),
         };
         return (options, problems);
     }

@@ -10,6 +10,8 @@ public sealed class FakeServer : IDisposable
     private readonly TcpListener listener;
     private readonly CancellationTokenSource stop = new();
     private readonly Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour;
+    private int connections;
+    private int messages;
 
     private FakeServer(TcpListener listener, Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour)
     {
@@ -18,6 +20,15 @@ public sealed class FakeServer : IDisposable
     }
 
     public bool SawData { get; private set; }
+
+    /// <summary>Whether a client got as far as MAIL FROM (with <see cref="PlainOnly"/>).</summary>
+    public bool SawMail { get; private set; }
+
+    /// <summary>How many messages were accepted (with <see cref="Accepting"/>).</summary>
+    public int Messages => messages;
+
+    /// <summary>How many connections were accepted.</summary>
+    public int Connections => connections;
 
     public static FakeServer Start(string address, int port, Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour)
     {
@@ -52,6 +63,62 @@ public sealed class FakeServer : IDisposable
                     await Say(stream, "354 go ahead\r\n", cancellationToken);
                     await ReadLineAsync(stream, cancellationToken);
                     return; // The connection closes in the middle of the message.
+                default:
+                    await Say(stream, "250 ok\r\n", cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A working server that offers no STARTTLS: it accepts anything, and notes a MAIL FROM.</summary>
+    public static async Task PlainOnly(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
+    {
+        await Say(stream, "220 plain.test ESMTP\r\n", cancellationToken);
+        while (await ReadLineAsync(stream, cancellationToken) is { } line)
+        {
+            var verb = line.Split(' ')[0].ToUpperInvariant();
+            switch (verb)
+            {
+                case "EHLO":
+                    await Say(stream, "250-plain.test\r\n250 8BITMIME\r\n", cancellationToken);
+                    break;
+                case "MAIL":
+                    server.SawMail = true;
+                    await Say(stream, "250 ok\r\n", cancellationToken);
+                    break;
+                case "QUIT":
+                    await Say(stream, "221 bye\r\n", cancellationToken);
+                    return;
+                default:
+                    await Say(stream, "502 not here\r\n", cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A plain server that accepts every message, counting them, several per connection if the client wants.</summary>
+    public static async Task Accepting(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
+    {
+        await Say(stream, "220 accept.test ESMTP\r\n", cancellationToken);
+        while (await ReadLineAsync(stream, cancellationToken) is { } line)
+        {
+            switch (line.Split(' ')[0].ToUpperInvariant())
+            {
+                case "EHLO":
+                    await Say(stream, "250-accept.test\r\n250 8BITMIME\r\n", cancellationToken);
+                    break;
+                case "DATA":
+                    await Say(stream, "354 go ahead\r\n", cancellationToken);
+                    while (await ReadLineAsync(stream, cancellationToken) is { } data && data != ".")
+                    {
+                    }
+
+                    Interlocked.Increment(ref server.messages);
+                    await Say(stream, "250 2.0.0 accepted\r\n", cancellationToken);
+                    break;
+                case "QUIT":
+                    await Say(stream, "221 bye\r\n", cancellationToken);
+                    return;
                 default:
                     await Say(stream, "250 ok\r\n", cancellationToken);
                     break;
@@ -101,6 +168,7 @@ public sealed class FakeServer : IDisposable
                 return;
             }
 
+            Interlocked.Increment(ref connections);
             _ = Task.Run(async () =>
             {
                 using (client)

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using MimeKit.Cryptography;
 using Xunit.Abstractions;
 
 namespace Mail.Host.IntegrationTests;
@@ -22,6 +24,13 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
     private static readonly Dictionary<string, string?> Environment = new() { ["MAILHOST_ADMIN_PASSWORD"] = AdminPassword };
     private readonly List<IDisposable> owned = [];
     private readonly int remotePort = FreePortOnEvery("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6");
+
+    /// <summary>The key of origin.test, a third domain whose server sealed a message before a.test relays it (PEM, TXT).</summary>
+    private static readonly Lazy<(string Pem, string Txt)> OriginKey = new(() =>
+    {
+        using var rsa = RSA.Create(2048);
+        return (rsa.ExportPkcs8PrivateKeyPem(), "v=DKIM1; k=rsa; p=" + Convert.ToBase64String(rsa.ExportSubjectPublicKeyInfo()));
+    });
 
     public void Dispose()
     {
@@ -51,6 +60,8 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
         Assert.Contains("dmarc=pass", results);
         Assert.Contains("header.from=a.test", results);
         Assert.Contains("DKIM-Signature:", raw);
+        Assert.Contains("arc=none", results);
+        Assert.DoesNotContain("ARC-Seal:", raw);
         await WaitForEmptyQueueAsync(a);
 
         // A forged From (a.test, which publishes p=reject) from a server a.test's SPF does not list and with no signature.
@@ -85,6 +96,58 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
         Assert.Contains("dmarc=fail", ResultsHeader(junkRaw));
         Assert.Contains("spf=none", ResultsHeader(junkRaw));
         Assert.DoesNotContain(await b.Mail.MessagesAsync("bob"), m => m.Subject == "Forged");
+    }
+
+    [Fact]
+    public async Task A_relayed_message_with_an_arc_chain_is_sealed_by_the_relaying_host_and_the_receiving_host_reports_arc_pass()
+    {
+        var (a, b, _) = await StartPairAsync();
+
+        // A message origin.test's server handled first (ARC set i=1), passed on by alice through a.test's submission.
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("announce@origin.test"));
+        message.To.Add(MailboxAddress.Parse("bob@b.test"));
+        message.Subject = "Relayed with ARC";
+        message.Date = DateTimeOffset.UtcNow;
+        message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId("origin.test");
+        message.Body = new TextPart("plain") { Text = "Passed along by a relay.\r\n" };
+        using (var pem = new MemoryStream(Encoding.ASCII.GetBytes(OriginKey.Value.Pem)))
+        {
+            var origin = new OriginArcSigner(pem)
+            {
+                HeaderCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+                BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
+            };
+            await origin.SignAsync(FormatOptions.Default, message, [HeaderId.From, HeaderId.To, HeaderId.Subject, HeaderId.Date, HeaderId.MessageId]);
+        }
+
+        using (var client = new SmtpClient { ServerCertificateValidationCallback = (_, _, _, _) => true })
+        {
+            await client.ConnectAsync("127.0.0.1", a.Deployment.ListenerPorts["submission"], SecureSocketOptions.StartTls);
+            await client.AuthenticateAsync("alice", "Pass-alice-2026!");
+            await client.SendAsync(message, MailboxAddress.Parse("alice@a.test"), [MailboxAddress.Parse("bob@b.test")]);
+            await client.DisconnectAsync(true);
+        }
+
+        var arrived = await WaitForMessageAsync(b.Mail, "bob", "INBOX", m => m.Subject == "Relayed with ARC");
+        var raw = Encoding.UTF8.GetString(await b.Mail.RawAsync("bob", arrived.EmailId));
+        output.WriteLine(raw[..Math.Min(raw.Length, 5000)]);
+        var results = ResultsHeader(raw);
+        Assert.StartsWith("Authentication-Results: mx.b.test", results);
+        Assert.Contains("arc=pass", results);
+        var received = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(raw)));
+        var seals = received.Headers.Where(h => h.Id == HeaderId.ArcSeal).Select(h => h.Value).ToList();
+        Assert.Equal(2, seals.Count);
+        var seal = Assert.Single(seals, v => v.StartsWith("i=2;", StringComparison.Ordinal));
+        Assert.Contains("cv=pass", seal);
+        Assert.Contains("d=a.test", seal);
+        Assert.Contains("s=mail", seal);
+        Assert.Single(received.Headers, h => h.Id == HeaderId.ArcMessageSignature && h.Value.StartsWith("i=2;", StringComparison.Ordinal) && h.Value.Contains("d=a.test", StringComparison.Ordinal));
+        var sealResults = Assert.Single(received.Headers, h => h.Id == HeaderId.ArcAuthenticationResults && h.Value.StartsWith("i=2;", StringComparison.Ordinal)).Value;
+        Assert.Contains("mx.a.test", sealResults);
+        Assert.Contains("smtp.auth=alice", sealResults);
+        Assert.Contains("arc=pass", sealResults);
+        await WaitForEmptyQueueAsync(a);
     }
 
     [Fact]
@@ -166,6 +229,102 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
         Assert.Contains("404", missing.Error);
     }
 
+    [Fact]
+    public async Task Mta_sts_enforce_delivers_over_verified_tls_to_a_matching_mx_and_never_in_clear_to_an_mx_outside_the_policy_or_without_starttls()
+    {
+        // A CA of the test's own issues the receiving MX's certificate and the policy server's; the sending host
+        // trusts it through Outbound:TrustedCaFiles. The policies are served over HTTPS on 127.0.0.7:443.
+        var ca = new TestCertificateAuthority(Path.Combine(Path.GetTempPath(), "mailhost-mta-sts-" + Guid.NewGuid().ToString("N")));
+        owned.Add(ca);
+        var mx = ca.Issue("mx.b.test", "mx.b.test");
+        var web = ca.Issue("mta-sts", "mta-sts.b.test", "mta-sts.nomatch.test", "mta-sts.notls.test");
+        mx.Certificate.Dispose();
+        const string Enforce = "version: STSv1\r\nmode: enforce\r\nmx: {0}\r\nmax_age: 86400\r\n";
+        var policies = MtaStsPolicyServer.Start("127.0.0.7", web.Certificate, new Dictionary<string, string>
+        {
+            ["b.test"] = string.Format(System.Globalization.CultureInfo.InvariantCulture, Enforce, "mx.b.test"),
+            ["nomatch.test"] = string.Format(System.Globalization.CultureInfo.InvariantCulture, Enforce, "mx.b.test"),
+            ["notls.test"] = string.Format(System.Globalization.CultureInfo.InvariantCulture, Enforce, "*.notls.test"),
+        });
+        owned.Add(policies);
+        var outside = FakeServer.Start("127.0.0.5", remotePort, FakeServer.PlainOnly);
+        owned.Add(outside);
+        var plain = FakeServer.Start("127.0.0.4", remotePort, FakeServer.PlainOnly);
+        owned.Add(plain);
+        var (a, b, _) = await StartPairAsync(
+            extraDns:
+            [
+                "--host-record=mta-sts.b.test,127.0.0.7", TestDns.Txt("_mta-sts.b.test", "v=STSv1; id=20261129T000000"),
+                "--mx-host=nomatch.test,mx.nomatch.test,10", "--host-record=mx.nomatch.test,127.0.0.5",
+                "--host-record=mta-sts.nomatch.test,127.0.0.7", TestDns.Txt("_mta-sts.nomatch.test", "v=STSv1; id=1"),
+                "--mx-host=notls.test,mx.notls.test,10", "--host-record=mx.notls.test,127.0.0.4",
+                "--host-record=mta-sts.notls.test,127.0.0.7", TestDns.Txt("_mta-sts.notls.test", "v=STSv1; id=1"),
+            ],
+            configureA: m =>
+            {
+                m["Outbound"]!["TrustedCaFiles"] = new JsonArray(ca.CertificatePath);
+                m["Outbound"]!["ExpireAfterSeconds"] = 25;
+            },
+            configureB: m =>
+            {
+                m["Listeners"]!["smtp"]!["CertificatePath"] = mx.CertificatePath;
+                m["Listeners"]!["smtp"]!["KeyPath"] = mx.KeyPath;
+            });
+        await SubmitAsync(a, "alice@a.test", "Under MTA-STS", "bob@b.test", "x@nomatch.test", "x@notls.test");
+
+        // b.test: its MX matches the policy and presents a certificate for its name: delivered over TLS.
+        var arrived = await WaitForMessageAsync(b.Mail, "bob", "INBOX", m => m.Subject == "Under MTA-STS");
+        var raw = Encoding.UTF8.GetString(await b.Mail.RawAsync("bob", arrived.EmailId));
+        var received = raw[..raw.IndexOf("\r\n\t(", StringComparison.Ordinal)];
+        output.WriteLine(raw[..Math.Min(raw.Length, 1500)]);
+        Assert.Contains("by mx.b.test (Mail Host) with ESMTPS", received);
+
+        // nomatch.test's MX is not in its policy: never contacted. notls.test's MX matches but offers no STARTTLS:
+        // contacted, but the message is not sent in clear. Both are deferred (RFC 8461 section 5) and retried.
+        var queued = await WaitForQueueAsync(a, q => q.Count == 1 && q[0].GetProperty("attempts").GetInt32() >= 2);
+        var details = queued[0].GetProperty("recipients").EnumerateArray().ToDictionary(r => r.GetProperty("address").GetString()!, r => r);
+        foreach (var (address, state) in details)
+        {
+            output.WriteLine($"{address}: {state.GetProperty("status").GetString()} {state.GetProperty("detail").GetString()}");
+        }
+
+        Assert.Equal("delivered", details["bob@b.test"].GetProperty("status").GetString());
+        Assert.Equal("pending", details["x@nomatch.test"].GetProperty("status").GetString());
+        Assert.StartsWith("4.7.5 no MX host of nomatch.test matches its MTA-STS policy", details["x@nomatch.test"].GetProperty("detail").GetString());
+        Assert.Equal("pending", details["x@notls.test"].GetProperty("status").GetString());
+        Assert.Contains("does not offer STARTTLS", details["x@notls.test"].GetProperty("detail").GetString());
+        Assert.Equal(0, outside.Connections);
+        Assert.True(plain.Connections >= 2, $"the MX without STARTTLS was contacted {plain.Connections} times");
+        Assert.False(plain.SawMail, "a message was started in clear to an MX that offers no STARTTLS");
+        Assert.True(policies.PoliciesServed >= 3, $"only {policies.PoliciesServed} policies were fetched");
+
+        // When the message expires, the sender gets a bounce for both, with the MTA-STS reason.
+        var bounce = await WaitForMessageAsync(a.Mail, "alice", "INBOX", m => m.Subject == "Undelivered Mail Returned to Sender", TimeSpan.FromSeconds(90));
+        var bounceText = Encoding.UTF8.GetString(await a.Mail.RawAsync("alice", bounce.EmailId));
+        Assert.Contains("x@nomatch.test", bounceText);
+        Assert.Contains("x@notls.test", bounceText);
+        Assert.Contains("4.4.7", bounceText);
+        Assert.Contains("MTA-STS", bounceText);
+        Assert.DoesNotContain("rfc822; bob@b.test", bounceText);
+        Assert.False(plain.SawMail);
+        await WaitForEmptyQueueAsync(a);
+    }
+
+    [Fact]
+    public async Task Messages_to_one_server_in_quick_succession_share_one_smtp_connection()
+    {
+        var (a, _, _) = await StartPairAsync(extraDns: ["--mx-host=reuse.test,mx.reuse.test,10", "--host-record=mx.reuse.test,127.0.0.6"]);
+        using var server = FakeServer.Start("127.0.0.6", remotePort, FakeServer.Accepting);
+        for (var i = 1; i <= 3; i++)
+        {
+            await SubmitAsync(a, "alice@a.test", $"Reuse {i}", "x@reuse.test");
+            await WaitForEmptyQueueAsync(a);
+        }
+
+        Assert.Equal(3, server.Messages);
+        Assert.Equal(1, server.Connections);
+    }
+
     private async Task<string> RemoveWhenIdleAsync(Host host, string id)
     {
         // A message being delivered right now is refused with 409; try again when the attempt is over.
@@ -192,8 +351,23 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
 
     private sealed record Host(TestDeployment Deployment, ServerProcess Server, MailClient Mail);
 
+    /// <summary>The first handler's ARC set (i=1, cv=none), as origin.test's server would add it.</summary>
+    private sealed class OriginArcSigner(Stream key) : ArcSigner(key, "origin.test", "mail")
+    {
+        protected override AuthenticationResults GenerateArcAuthenticationResults(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
+            => new("mx.origin.test") { Results = { new AuthenticationMethodResult("spf", "pass") } };
+
+        protected override Task<AuthenticationResults> GenerateArcAuthenticationResultsAsync(FormatOptions options, MimeMessage message, CancellationToken cancellationToken)
+            => Task.FromResult(GenerateArcAuthenticationResults(options, message, cancellationToken));
+    }
+
     /// <summary>dnsmasq with the zones, then a.test (alice, signing with a key made by mailhost dkim generate) and b.test (bob).</summary>
-    private async Task<(Host A, Host B, TestDns Dns)> StartPairAsync(int delayNoticeSeconds = 3600, int? finalRetrySeconds = null)
+    private async Task<(Host A, Host B, TestDns Dns)> StartPairAsync(
+        int delayNoticeSeconds = 3600,
+        int? finalRetrySeconds = null,
+        IEnumerable<string>? extraDns = null,
+        Action<JsonNode>? configureA = null,
+        Action<JsonNode>? configureB = null)
     {
         var a = new TestDeployment(fixture);
         owned.Add(a);
@@ -215,6 +389,8 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
             TestDns.Txt("mail._domainkey.a.test", record),
             TestDns.Txt("_dmarc.a.test", "v=DMARC1; p=reject; adkim=r; aspf=r"),
             TestDns.Txt("b.test", "v=spf1 ip4:127.0.0.0/8 -all"),
+            TestDns.Txt("mail._domainkey.origin.test", OriginKey.Value.Txt),
+            .. extraDns ?? [],
         ]);
         owned.Add(dns);
         var dnsServers = new JsonArray(dns.Endpoint);
@@ -223,6 +399,7 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
             m["Server"]!["Hostname"] = "mx.a.test";
             m["Listeners"]!["smtp"]!["DnsServers"] = dnsServers.DeepClone();
             m["Outbound"] = Outbound(dnsServers, delayNoticeSeconds, finalRetrySeconds, new JsonObject { ["a.test"] = new JsonObject { ["Selector"] = "mail", ["KeyPath"] = keyPath } });
+            configureA?.Invoke(m);
         });
         var b = new TestDeployment(fixture);
         owned.Add(b);
@@ -241,6 +418,7 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
                 ["DmarcFailure"] = "quarantine",
             };
             m["Outbound"] = Outbound(dnsServers, delayNoticeSeconds, finalRetrySeconds, new JsonObject());
+            configureB?.Invoke(m);
         });
 
         var hostA = await StartAsync(a, "a.test", "alice");
