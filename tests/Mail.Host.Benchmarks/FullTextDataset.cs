@@ -39,7 +39,9 @@ internal static class FullTextDataset
         {
             // One dataset per server for the run: its tables carry the dataset's name, and a key written after the
             // load says it is complete, so the second and later benchmark processes reuse it.
-            var prefix = string.Create(CultureInfo.InvariantCulture, $"fts{messages}v{Version}_");
+            // A native full-text mode keeps its index in tables of its own, so its dataset is loaded on its own.
+            var native = backend is Backend.PostgreSqlNative or Backend.MariaDbNative ? "n" : string.Empty;
+            var prefix = string.Create(CultureInfo.InvariantCulture, $"fts{messages}v{Version}{native}_");
             var server = await BenchmarkStore.OpenAsync(backend, BenchmarkStore.NewFolder("fts-" + backend), tablePrefix: prefix);
             if (await server.Data.GetAsync(LoadedSubspace, LoadedKey) is null)
             {
