@@ -49,13 +49,14 @@ public sealed class DeploymentValidatorTests : IDisposable
     [Fact]
     public void A_plugin_for_newer_minor_contracts_is_reported_as_incompatible()
     {
-        folder.WritePlugin("memory", contractsVersion: "1.1.0", stores: MemoryStores);
+        var newer = $"{ContractsVersion.Current.Major}.{ContractsVersion.Current.Minor + 1}.0";
+        folder.WritePlugin("memory", contractsVersion: newer, stores: MemoryStores);
 
         var problems = Validate("""{ "Plugins": { "memory": {} } }""");
 
         var problem = Assert.Single(problems);
         Assert.Contains("'memory' is incompatible", problem.Message, StringComparison.Ordinal);
-        Assert.Contains("contracts 1.x (up to 1.0)", problem.Fix, StringComparison.Ordinal);
+        Assert.Contains($"contracts {ContractsVersion.Current.Major}.x (up to {ContractsVersion.Current.Major}.{ContractsVersion.Current.Minor})", problem.Fix, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class PluginCatalogTests : IDisposable
 
     [Theory]
     [InlineData("2.0.0")]
-    [InlineData("1.1.0")]
+    [InlineData("1.9.0")]
     [InlineData("0.9.0")]
     public void A_plugin_built_for_other_contracts_is_incompatible(string contracts)
     {
