@@ -383,17 +383,7 @@ internal sealed partial class ImapSession
             parser.ExpectSpace();
         }
 
-        var modSeq = false;
-        var keys = new List<MailFilter>();
-        do
-        {
-            keys.Add(ReadSearchKey(parser, ref modSeq));
-        }
-        while (parser.TrySpace());
-
-        parser.ExpectEnd();
-        usesModSeq = modSeq;
-        return keys.Count == 1 ? keys[0] : new MailFilter.And(keys);
+        return ReadSearchProgramWithoutCharset(parser, out usesModSeq);
     }
 
     private MailFilter ReadSearchKey(ImapParser parser, ref bool usesModSeq)

@@ -11,7 +11,7 @@ public sealed class ImapPluginFactAttribute : FactAttribute
     {
         if (!HasImapPlugin())
         {
-            Skip = "waiting for the IMAP plugin: the deployment has no plugins/imap folder";
+            Skip = "needs the IMAP plugin: the deployment has no plugins/imap folder";
         }
         else if (ImapTestScripts.Folder is null)
         {
