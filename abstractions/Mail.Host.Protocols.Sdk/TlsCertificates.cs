@@ -1,5 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Mail.Host.Protocols;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mail.Host.Protocols.Sdk;
 
@@ -70,5 +73,40 @@ public static class TlsCertificates
             File.Move(temporary, path, overwrite: true);
             return LoadPem(path);
         }
+    }
+    /// <summary>
+    /// The certificate of a listener: the PEM files its settings name (relative to the manifest's folder), or else
+    /// the self-signed certificate kept in the host's data folder. Null for a listener without TLS.
+    /// </summary>
+    /// <param name="context">The listener.</param>
+    /// <param name="certificatePath">The <c>CertificatePath</c> setting, or null.</param>
+    /// <param name="keyPath">The <c>KeyPath</c> setting, or null (the key is in the certificate file).</param>
+    /// <param name="hostname">The server's name, for a self-signed certificate.</param>
+    /// <returns>The certificate with its private key, or null.</returns>
+    public static X509Certificate2? ForListener(ListenerContext context, string? certificatePath, string? keyPath, string hostname)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.Tls == TlsMode.None)
+        {
+            return null;
+        }
+
+        if (certificatePath is not null)
+        {
+            return LoadPem(context.ResolvePath(certificatePath), keyPath is null ? null : context.ResolvePath(keyPath));
+        }
+
+        var configuration = context.Services.GetRequiredService<IConfiguration>();
+        var data = context.ResolvePath(configuration["Server:DataDirectory"] is { Length: > 0 } folder ? folder : "data");
+        return LoadOrCreateSelfSigned(Path.Combine(data, "tls", "selfsigned.pem"), hostname);
+    }
+
+    /// <summary>The server's host name: <c>Server:Hostname</c> from the manifest, else the machine's name.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <returns>The name, lower case when it is the machine's.</returns>
+    public static string Hostname(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetRequiredService<IConfiguration>()["Server:Hostname"] is { Length: > 0 } name ? name : Environment.MachineName.ToLowerInvariant();
     }
 }

@@ -21,26 +21,14 @@ internal sealed class ImapListener : IProtocolListener
         Tls = context.Tls;
         var services = context.Services;
         var configuration = services.GetRequiredService<IConfiguration>();
-        Hostname = configuration["Server:Hostname"] is { Length: > 0 } name ? name : Environment.MachineName.ToLowerInvariant();
+        Hostname = TlsCertificates.Hostname(services);
         var hostLimit = long.TryParse(configuration["Mail:MaxMessageSizeBytes"], out var limit) ? limit : long.MaxValue;
         AppendLimit = Math.Min(options.AppendLimit, hostLimit);
         Engine = services.GetRequiredService<IMailEngine>();
         Directory = services.GetRequiredService<IMailDirectories>().Authentication;
-        Throttle = new ImapAuthThrottle(services.GetRequiredService<IMailStores>().Lookup, options);
+        Throttle = new AuthFailureThrottle(services.GetRequiredService<IMailStores>().Lookup, "imap", options.MaxAuthFailures, options.AuthFailureWindow, options.AuthFailureDelay);
         Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Plugins.Imap." + context.Name);
-        if (context.Tls != TlsMode.None)
-        {
-            if (options.CertificatePath is { } certificate)
-            {
-                Certificate = TlsCertificates.LoadPem(context.ResolvePath(certificate), options.KeyPath is { } key ? context.ResolvePath(key) : null);
-            }
-            else
-            {
-                var data = context.ResolvePath(configuration["Server:DataDirectory"] is { Length: > 0 } folder ? folder : "data");
-                Certificate = TlsCertificates.LoadOrCreateSelfSigned(Path.Combine(data, "tls", "selfsigned.pem"), Hostname);
-            }
-        }
-
+        Certificate = TlsCertificates.ForListener(context, options.CertificatePath, options.KeyPath, Hostname);
         server = new TcpServer(
             context.Endpoints,
             new TcpServerOptions
@@ -67,7 +55,7 @@ internal sealed class ImapListener : IProtocolListener
 
     public IDirectory Directory { get; }
 
-    public ImapAuthThrottle Throttle { get; }
+    public AuthFailureThrottle Throttle { get; }
 
     public ILogger Logger { get; }
 

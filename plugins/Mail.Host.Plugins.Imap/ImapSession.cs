@@ -12,7 +12,6 @@ namespace Mail.Host.Plugins.Imap;
 /// <summary>One IMAP session (RFC 9051, RFC 3501 and extensions).</summary>
 internal sealed partial class ImapSession
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
     private readonly ImapListener listener;
     private readonly LineConnection connection;
     private readonly ImapListenerOptions options;
@@ -397,7 +396,7 @@ internal sealed partial class ImapSession
                 builder.Append(" STARTTLS");
             }
 
-            builder.Append(AuthAllowed ? " AUTH=PLAIN AUTH=LOGIN" : " LOGINDISABLED");
+            builder.Append(!AuthAllowed ? " LOGINDISABLED" : listener.Directory is IScramSecretStore ? " AUTH=SCRAM-SHA-256 AUTH=PLAIN AUTH=LOGIN" : " AUTH=PLAIN AUTH=LOGIN");
             return builder.ToString();
         }
 
@@ -555,6 +554,9 @@ internal sealed partial class ImapSession
         string? password;
         switch (mechanism)
         {
+            case ScramSha256Exchange.MechanismName when listener.Directory is IScramSecretStore scram:
+                await ScramLoginAsync(scram, initial, stopping).ConfigureAwait(false);
+                return;
             case "PLAIN":
                 var response = initial ?? await ChallengeAsync(string.Empty, stopping).ConfigureAwait(false);
                 if (response is null)
@@ -562,7 +564,7 @@ internal sealed partial class ImapSession
                     return;
                 }
 
-                var fields = Decode(response == "=" ? string.Empty : response)?.Split('\0');
+                var fields = SaslText.DecodeUtf8(response == "=" ? string.Empty : response)?.Split('\0');
                 if (fields is not { Length: 3 } || fields[1].Length == 0 || (fields[0].Length > 0 && fields[0] != fields[1]))
                 {
                     Error($"{tag} BAD Malformed PLAIN response");
@@ -578,7 +580,7 @@ internal sealed partial class ImapSession
                     return;
                 }
 
-                user = Decode(first);
+                user = SaslText.DecodeUtf8(first);
                 if (user is null)
                 {
                     Error($"{tag} BAD Malformed LOGIN response");
@@ -591,7 +593,7 @@ internal sealed partial class ImapSession
                     return;
                 }
 
-                password = Decode(second);
+                password = SaslText.DecodeUtf8(second);
                 if (password is null)
                 {
                     Error($"{tag} BAD Malformed LOGIN response");
@@ -605,6 +607,32 @@ internal sealed partial class ImapSession
         }
 
         await CompleteLoginAsync(user, password).ConfigureAwait(false);
+    }
+
+    private async ValueTask ScramLoginAsync(IScramSecretStore scram, string? initial, CancellationToken stopping)
+    {
+        ScramOutcome outcome;
+        try
+        {
+            outcome = await ScramSha256Login.RunAsync(scram, initial, challenge => ChallengeAsync(challenge, stopping), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DirectoryUnavailableException)
+        {
+            outcome = ScramOutcome.Unavailable(string.Empty);
+        }
+
+        if (outcome.Problem is { } problem)
+        {
+            Error($"{tag} BAD Malformed SCRAM-SHA-256 message: {problem}");
+        }
+        else if (outcome.DirectoryUnavailable)
+        {
+            Send($"{tag} NO [UNAVAILABLE] Temporary authentication failure");
+        }
+        else if (outcome is { Username: { } user, Result: { } result })
+        {
+            await CompleteLoginAsync(user, () => ValueTask.FromResult(result)).ConfigureAwait(false);
+        }
     }
 
     private async ValueTask<string?> ChallengeAsync(string challenge, CancellationToken stopping)
@@ -627,22 +655,14 @@ internal sealed partial class ImapSession
         return text;
     }
 
-    private static string? Decode(string base64)
-    {
-        try
-        {
-            return StrictUtf8.GetString(Convert.FromBase64String(base64));
-        }
-        catch (Exception ex) when (ex is FormatException or DecoderFallbackException)
-        {
-            return null;
-        }
-    }
+    private ValueTask CompleteLoginAsync(string user, string password)
+        => CompleteLoginAsync(user, () => listener.Directory.AuthenticateAsync(new PasswordCredentials(user, password), CancellationToken.None));
 
-    private async ValueTask CompleteLoginAsync(string user, string password)
+    private async ValueTask CompleteLoginAsync(string user, Func<ValueTask<AuthenticationResult>> authenticate)
     {
         var client = connection.RemoteEndPoint.Address;
-        if (await listener.Throttle.IsBlockedAsync(client, user, CancellationToken.None).ConfigureAwait(false))
+        if (await listener.Throttle.IsBlockedAsync(client, CancellationToken.None).ConfigureAwait(false)
+            || await listener.Throttle.IsAccountBlockedAsync(user, CancellationToken.None).ConfigureAwait(false))
         {
             await Task.Delay(options.AuthFailureDelay).ConfigureAwait(false);
             Send($"{tag} NO [UNAVAILABLE] Too many authentication failures; try again later");
@@ -652,7 +672,7 @@ internal sealed partial class ImapSession
         AuthenticationResult result;
         try
         {
-            result = await listener.Directory.AuthenticateAsync(new PasswordCredentials(user, password), CancellationToken.None).ConfigureAwait(false);
+            result = await authenticate().ConfigureAwait(false);
         }
         catch (DirectoryUnavailableException)
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Mail.Host.Directory;
+using Mail.Host.Plugins.DirectorySupport;
 using Mail.Host.Plugins.Security;
 
 namespace Mail.Host.Plugins.InMemory;
@@ -70,7 +71,7 @@ internal sealed class StaticDirectory : IDirectory
     public ValueTask<RecipientResolution> ResolveRecipientAsync(string address, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (!StaticAddress.TryNormalize(address, out var normalized, out var domain))
+        if (!DirectoryAddress.TryNormalize(address, out var normalized, out _, out var domain))
         {
             return ValueTask.FromResult(RecipientResolution.NotFound);
         }
@@ -134,6 +135,6 @@ internal sealed class StaticDirectory : IDirectory
             return entry;
         }
 
-        return StaticAddress.TryNormalize(username, out var address, out _) && byAddress.TryGetValue(address, out entry) ? entry : null;
+        return DirectoryAddress.TryNormalize(username, out var address, out _, out _) && byAddress.TryGetValue(address, out entry) ? entry : null;
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using Mail.Host.Directory;
+using Mail.Host.Plugins.DirectorySupport;
 using Mail.Host.Plugins.Security;
 using Microsoft.Extensions.Configuration;
 
@@ -68,7 +69,7 @@ internal sealed class StaticDirectorySettings
         foreach (var (path, value) in ReadList(configuration, "Domains", $"{prefix}:Domains"))
         {
             var domain = value.Trim();
-            if (!StaticAddress.IsDomain(domain))
+            if (!DirectoryAddress.IsDomain(domain))
             {
                 problems.Add($"{path} ('{value}') is not a domain name such as example.org.");
             }
@@ -275,7 +276,7 @@ internal sealed class StaticDirectorySettings
         {
             foreach (var (path, value) in draft.AddressSources)
             {
-                if (!StaticAddress.TryNormalize(value, out var address, out var domain))
+                if (!DirectoryAddress.TryNormalize(value, out var address, out _, out var domain))
                 {
                     problems.Add($"{path} ('{value}') is not an address of the form local@domain.");
                 }
@@ -377,7 +378,7 @@ internal sealed class StaticDirectorySettings
         address = null;
         if (value.Contains('@', StringComparison.Ordinal))
         {
-            if (StaticAddress.TryNormalize(value, out var normalized, out _) && byAddress.TryGetValue(normalized, out target))
+            if (DirectoryAddress.TryNormalize(value, out var normalized, out _, out _) && byAddress.TryGetValue(normalized, out target))
             {
                 address = normalized;
                 return true;

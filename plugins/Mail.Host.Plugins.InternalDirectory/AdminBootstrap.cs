@@ -43,6 +43,7 @@ internal static partial class AdminBootstrap
             Kind = PrincipalKind.Individual,
             DisplayName = "Administrator",
             Secret = options.Hash(password),
+            ScramSha256 = InternalDirectoryOptions.Scram(password),
             Roles = [DirectoryRoles.Admin],
         };
 

@@ -19,7 +19,7 @@ namespace Mail.Host.Plugins.InternalDirectory;
 /// as its address, for the delivery engine to resolve in turn. An unknown address in a local domain with a catch-all
 /// resolves to the catch-all principal.
 /// </remarks>
-public sealed class DataStoreDirectory : IDirectory
+public sealed class DataStoreDirectory : IDirectory, IScramSecretStore
 {
     private readonly DirectoryData data;
     private readonly string dummySecret;
@@ -80,7 +80,50 @@ public sealed class DataStoreDirectory : IDirectory
         }
 
         var principal = candidate.ToPrincipal(await Guard(data.GroupsOfAsync(candidate.Addresses, cancellationToken)).ConfigureAwait(false));
+        if (candidate.ScramSha256 is null && !principal.Disabled)
+        {
+            await RememberScramSecretAsync(candidate, password, cancellationToken).ConfigureAwait(false);
+        }
+
         return principal.Disabled ? AuthenticationResult.DisabledPrincipal(principal) : AuthenticationResult.Succeeded(principal);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ScramLogin?> FindScramSha256Async(string username, CancellationToken cancellationToken = default)
+    {
+        var record = await Guard(FindLoginAsync(username, cancellationToken)).ConfigureAwait(false);
+        if (record is not { Kind: PrincipalKind.Individual }
+            || !ScramSecrets.TryParse(record.ScramSha256, out var iterations, out var salt, out var storedKey, out var serverKey))
+        {
+            return null;
+        }
+
+        var principal = record.ToPrincipal(await Guard(data.GroupsOfAsync(record.Addresses, cancellationToken)).ConfigureAwait(false));
+        return new ScramLogin(principal, new ScramSecret(iterations, salt, storedKey, serverKey));
+    }
+
+    /// <summary>
+    /// Stores the SCRAM secret of an account whose password was set before this directory kept SCRAM secrets, the
+    /// first time the password is used, so that SCRAM works for it from then on. Best effort: a change committed in
+    /// between (a new password, say) wins, and a store that fails here does not fail the login.
+    /// </summary>
+    private async ValueTask RememberScramSecretAsync(PrincipalRecord candidate, string password, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var change = new DirectoryTransaction(data);
+            var current = await change.PrincipalAsync(candidate.Name, cancellationToken).ConfigureAwait(false);
+            if (current is null || current.ScramSha256 is not null || !string.Equals(current.Secret, candidate.Secret, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            change.PutPrincipal(current with { ScramSha256 = InternalDirectoryOptions.Scram(password) });
+            await change.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (StoreUnavailableException)
+        {
+        }
     }
 
     /// <inheritdoc />

@@ -88,6 +88,7 @@ public sealed class DirectoryAdministration
             Kind = PrincipalKind.Individual,
             DisplayName = displayName,
             Secret = secret,
+            ScramSha256 = InternalDirectoryOptions.Scram(request.Password!),
             Addresses = addresses,
             Roles = roles,
             QuotaBytes = quotaBytes,
@@ -114,6 +115,7 @@ public sealed class DirectoryAdministration
         var quotaBytes = RequireQuota(request.QuotaBytes, "quotaBytes");
         var quotaMessages = RequireQuota(request.QuotaMessages, "quotaMessages");
         string? secret = null;
+        string? scram = null;
         if (request.Password is not null)
         {
             if (PasswordPolicy.Problem(request.Password, key) is { } problem)
@@ -122,6 +124,7 @@ public sealed class DirectoryAdministration
             }
 
             secret = options.Hash(request.Password);
+            scram = InternalDirectoryOptions.Scram(request.Password);
         }
 
         await ChangeAsync(
@@ -131,6 +134,7 @@ public sealed class DirectoryAdministration
                 var updated = current with
                 {
                     Secret = secret ?? current.Secret,
+                    ScramSha256 = secret is null ? current.ScramSha256 : scram,
                     DisplayName = request.DisplayName is null ? current.DisplayName : CleanDisplayName(request.DisplayName),
                     Addresses = addresses ?? current.Addresses,
                     Roles = roles ?? current.Roles,

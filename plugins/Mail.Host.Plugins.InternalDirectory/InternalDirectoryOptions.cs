@@ -24,4 +24,9 @@ public sealed record InternalDirectoryOptions
     /// <param name="password">The password.</param>
     /// <returns>The PHC string.</returns>
     internal string Hash(string password) => PasswordHash.Hash(password, HashMemoryKiB, HashIterations, HashParallelism);
+
+    /// <summary>Makes the SCRAM-SHA-256 secret stored beside the hash, so that SCRAM logins need no plain password.</summary>
+    /// <param name="password">The password.</param>
+    /// <returns>The stored form of the secret.</returns>
+    internal static string Scram(string password) => ScramSecrets.Create(password);
 }

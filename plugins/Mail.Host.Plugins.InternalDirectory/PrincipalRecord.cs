@@ -20,6 +20,9 @@ internal sealed record PrincipalRecord
     /// <summary>The Argon2id PHC hash of the password; null for groups.</summary>
     public string? Secret { get; init; }
 
+    /// <summary>The SCRAM-SHA-256 secret of the password (<see cref="Security.ScramSecrets"/>); null for groups and for accounts whose password predates SCRAM and has not been used since.</summary>
+    public string? ScramSha256 { get; init; }
+
     /// <summary>The addresses, primary first, lower case.</summary>
     public IReadOnlyList<string> Addresses { get; init; } = [];
 

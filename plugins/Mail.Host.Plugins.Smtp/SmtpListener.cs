@@ -27,7 +27,7 @@ internal sealed class SmtpListener : IProtocolListener
         Tls = context.Tls;
         var services = context.Services;
         var configuration = services.GetRequiredService<IConfiguration>();
-        Hostname = configuration["Server:Hostname"] is { Length: > 0 } name ? name : Environment.MachineName.ToLowerInvariant();
+        Hostname = TlsCertificates.Hostname(services);
         var hostLimit = long.TryParse(configuration["Mail:MaxMessageSizeBytes"], out var limit) ? limit : long.MaxValue;
         MaxMessageSize = Math.Min(options.MaxMessageSize, hostLimit);
         Delivery = services.GetRequiredService<IMailDelivery>();
@@ -35,22 +35,10 @@ internal sealed class SmtpListener : IProtocolListener
         Directory = services.GetRequiredService<IMailDirectories>().Authentication;
         var stores = services.GetRequiredService<IMailStores>();
         Queue = services.GetRequiredService<IMailQueue>();
-        Throttle = new AuthThrottle(stores.Lookup, options);
+        Throttle = new AuthFailureThrottle(stores.Lookup, "smtp", options.MaxAuthFailures, options.AuthFailureWindow, options.AuthFailureDelay);
         Authenticator = mode == SmtpMode.Smtp && options.CheckAuthentication ? new InboundAuthenticator(options.DnsServers, Hostname) : null;
         Logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Plugins.Smtp." + context.Name);
-        if (context.Tls != TlsMode.None)
-        {
-            if (options.CertificatePath is { } certificate)
-            {
-                Certificate = TlsCertificates.LoadPem(context.ResolvePath(certificate), options.KeyPath is { } key ? context.ResolvePath(key) : null);
-            }
-            else
-            {
-                var data = context.ResolvePath(configuration["Server:DataDirectory"] is { Length: > 0 } folder ? folder : "data");
-                Certificate = TlsCertificates.LoadOrCreateSelfSigned(Path.Combine(data, "tls", "selfsigned.pem"), Hostname);
-            }
-        }
-
+        Certificate = TlsCertificates.ForListener(context, options.CertificatePath, options.KeyPath, Hostname);
         server = new TcpServer(
             context.Endpoints,
             new TcpServerOptions
@@ -83,7 +71,7 @@ internal sealed class SmtpListener : IProtocolListener
 
     public IMailQueue Queue { get; }
 
-    public AuthThrottle Throttle { get; }
+    public AuthFailureThrottle Throttle { get; }
 
     /// <summary>SPF, DKIM, DMARC and ARC checks of mail from other servers; null when off.</summary>
     public InboundAuthenticator? Authenticator { get; }

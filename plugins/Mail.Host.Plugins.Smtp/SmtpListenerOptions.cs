@@ -1,4 +1,4 @@
-using System.Globalization;
+using Mail.Host.Protocols.Sdk;
 using Microsoft.Extensions.Configuration;
 
 namespace Mail.Host.Plugins.Smtp;
@@ -6,8 +6,6 @@ namespace Mail.Host.Plugins.Smtp;
 /// <summary>A listener's own settings (the keys beside <c>Protocol</c>, <c>Bind</c> and <c>Tls</c>), with their defaults.</summary>
 internal sealed record SmtpListenerOptions
 {
-    private static readonly string[] HostKeys = ["Protocol", "Bind", "Tls"];
-
     private static readonly string[] Keys =
     [
         nameof(MaxMessageSize), nameof(MaxRecipients), nameof(MaxLineLength), "CommandTimeoutSeconds", "DataTimeoutSeconds",
@@ -57,81 +55,36 @@ internal sealed record SmtpListenerOptions
 
     public static (SmtpListenerOptions Options, List<string> Problems) Read(IConfiguration section)
     {
-        var problems = new List<string>();
-        foreach (var child in section.GetChildren())
-        {
-            if (!HostKeys.Contains(child.Key, StringComparer.OrdinalIgnoreCase) && !Keys.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
-            {
-                problems.Add($"unknown setting '{child.Key}'; the SMTP listener settings are {string.Join(", ", Keys)}");
-            }
-        }
-
-        long Number(string key, long min, long max, long fallback)
-        {
-            var text = section[key];
-            if (string.IsNullOrEmpty(text))
-            {
-                return fallback;
-            }
-
-            if (!long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
-            {
-                problems.Add($"{key} is '{text}'; it must be a whole number from {min} to {max}");
-                return fallback;
-            }
-
-            return value;
-        }
-
-        bool Flag(string key, bool fallback = false)
-        {
-            var text = section[key];
-            if (string.IsNullOrEmpty(text))
-            {
-                return fallback;
-            }
-
-            if (!bool.TryParse(text, out var value))
-            {
-                problems.Add($"{key} is '{text}'; it must be true or false");
-            }
-
-            return value;
-        }
-
+        var settings = new ListenerSettings(section, "SMTP", Keys);
         var defaults = new SmtpListenerOptions();
         var options = new SmtpListenerOptions
         {
-            MaxMessageSize = Number(nameof(MaxMessageSize), 1024, 1L << 31, defaults.MaxMessageSize),
-            MaxRecipients = (int)Number(nameof(MaxRecipients), 1, 100_000, defaults.MaxRecipients),
-            MaxLineLength = (int)Number(nameof(MaxLineLength), 512, 65_536, defaults.MaxLineLength),
-            CommandTimeout = TimeSpan.FromSeconds(Number("CommandTimeoutSeconds", 1, 3600, (long)defaults.CommandTimeout.TotalSeconds)),
-            DataTimeout = TimeSpan.FromSeconds(Number("DataTimeoutSeconds", 1, 3600, (long)defaults.DataTimeout.TotalSeconds)),
-            MaxConnections = (int)Number(nameof(MaxConnections), 1, 1_000_000, defaults.MaxConnections),
-            MaxConnectionsPerIp = (int)Number(nameof(MaxConnectionsPerIp), 1, 1_000_000, defaults.MaxConnectionsPerIp),
-            MaxErrors = (int)Number(nameof(MaxErrors), 1, 10_000, defaults.MaxErrors),
-            MaxAuthFailures = (int)Number(nameof(MaxAuthFailures), 1, 10_000, defaults.MaxAuthFailures),
-            AuthFailureWindow = TimeSpan.FromSeconds(Number("AuthFailureWindowSeconds", 1, 86_400, (long)defaults.AuthFailureWindow.TotalSeconds)),
-            AuthFailureDelay = TimeSpan.FromMilliseconds(Number("AuthFailureDelayMilliseconds", 0, 60_000, (long)defaults.AuthFailureDelay.TotalMilliseconds)),
-            AllowPlaintextAuth = Flag(nameof(AllowPlaintextAuth)),
-            CertificatePath = section[nameof(CertificatePath)] is { Length: > 0 } certificate ? certificate : null,
-            KeyPath = section[nameof(KeyPath)] is { Length: > 0 } key ? key : null,
-            OverQuotaPermanent = Flag(nameof(OverQuotaPermanent)),
-            DnsServers = DnsEndpoints(section, problems),
-            CheckAuthentication = Flag(nameof(CheckAuthentication), fallback: true),
+            MaxMessageSize = settings.Number(nameof(MaxMessageSize), 1024, 1L << 31, defaults.MaxMessageSize),
+            MaxRecipients = (int)settings.Number(nameof(MaxRecipients), 1, 100_000, defaults.MaxRecipients),
+            MaxLineLength = (int)settings.Number(nameof(MaxLineLength), 512, 65_536, defaults.MaxLineLength),
+            CommandTimeout = settings.Seconds("CommandTimeoutSeconds", 1, 3600, defaults.CommandTimeout),
+            DataTimeout = settings.Seconds("DataTimeoutSeconds", 1, 3600, defaults.DataTimeout),
+            MaxConnections = (int)settings.Number(nameof(MaxConnections), 1, 1_000_000, defaults.MaxConnections),
+            MaxConnectionsPerIp = (int)settings.Number(nameof(MaxConnectionsPerIp), 1, 1_000_000, defaults.MaxConnectionsPerIp),
+            MaxErrors = (int)settings.Number(nameof(MaxErrors), 1, 10_000, defaults.MaxErrors),
+            MaxAuthFailures = (int)settings.Number(nameof(MaxAuthFailures), 1, 10_000, defaults.MaxAuthFailures),
+            AuthFailureWindow = settings.Seconds("AuthFailureWindowSeconds", 1, 86_400, defaults.AuthFailureWindow),
+            AuthFailureDelay = settings.Milliseconds("AuthFailureDelayMilliseconds", 0, 60_000, defaults.AuthFailureDelay),
+            AllowPlaintextAuth = settings.Flag(nameof(AllowPlaintextAuth)),
+            CertificatePath = settings.Text(nameof(CertificatePath)),
+            KeyPath = settings.Text(nameof(KeyPath)),
+            OverQuotaPermanent = settings.Flag(nameof(OverQuotaPermanent)),
+            DnsServers = DnsEndpoints(section, settings.Problems),
+            CheckAuthentication = settings.Flag(nameof(CheckAuthentication), fallback: true),
             DmarcFailure = section[nameof(DmarcFailure)] is { Length: > 0 } dmarc ? dmarc.ToLowerInvariant() : "policy",
         };
         if (options.DmarcFailure is not ("policy" or "reject" or "quarantine" or "accept"))
         {
-            problems.Add($"DmarcFailure is '{options.DmarcFailure}'; it must be policy (as the From domain publishes), reject, quarantine (into Junk) or accept");
+            settings.Problems.Add($"DmarcFailure is '{options.DmarcFailure}'; it must be policy (as the From domain publishes), reject, quarantine (into Junk) or accept");
         }
 
-        if (options.KeyPath is not null && options.CertificatePath is null)
-        {
-            problems.Add("KeyPath is set but CertificatePath is not; name both PEM files, or neither for a self-signed certificate");
-        }
-
-        return (options, problems);
+        settings.CheckCertificatePair(options.CertificatePath, options.KeyPath);
+        return (options, settings.Problems);
     }
 
     private static List<System.Net.IPEndPoint> DnsEndpoints(IConfiguration section, List<string> problems)

@@ -221,7 +221,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
 
         if (AuthAllowed && principal is null)
         {
-            lines.Add("AUTH PLAIN LOGIN");
+            lines.Add(listener.Directory is IScramSecretStore ? "AUTH SCRAM-SHA-256 PLAIN LOGIN" : "AUTH PLAIN LOGIN");
         }
 
         if (connection.IsSecure && !Lmtp)
@@ -311,9 +311,41 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         }
 
         string? username;
-        string? password;
+        string? password = null;
+        AuthenticationResult? known = null;
         switch (parts[0].ToUpperInvariant())
         {
+            case ScramSha256Exchange.MechanismName when listener.Directory is IScramSecretStore scram:
+                ScramOutcome outcome;
+                try
+                {
+                    outcome = await ScramSha256Login.RunAsync(scram, parts.Length == 2 ? parts[1] : null, ChallengeAsync, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (DirectoryUnavailableException)
+                {
+                    Reply("454 4.7.0 Temporary authentication failure");
+                    return;
+                }
+
+                if (outcome.Problem is { } problem)
+                {
+                    Error($"501 5.5.2 Malformed SCRAM-SHA-256 message: {problem}");
+                    return;
+                }
+
+                if (outcome.DirectoryUnavailable)
+                {
+                    Reply("454 4.7.0 Temporary authentication failure");
+                    return;
+                }
+
+                if (outcome.Result is null)
+                {
+                    return;
+                }
+
+                (username, known) = (outcome.Username!, outcome.Result);
+                break;
             case "PLAIN":
                 var response = parts.Length == 2 ? parts[1] : await ChallengeAsync(string.Empty).ConfigureAwait(false);
                 if (response is null)
@@ -321,7 +353,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                     return;
                 }
 
-                var decoded = Decode(response == "=" ? string.Empty : response);
+                var decoded = SaslText.DecodeUtf8(response == "=" ? string.Empty : response);
                 var fields = decoded?.Split('\0');
                 if (fields is not { Length: 3 } || fields[1].Length == 0 || (fields[0].Length > 0 && fields[0] != fields[1]))
                 {
@@ -338,7 +370,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                     return;
                 }
 
-                username = Decode(user);
+                username = SaslText.DecodeUtf8(user);
                 if (username is null)
                 {
                     Error("501 5.5.2 Malformed LOGIN response");
@@ -351,7 +383,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                     return;
                 }
 
-                password = Decode(secret);
+                password = SaslText.DecodeUtf8(secret);
                 if (password is null)
                 {
                     Error("501 5.5.2 Malformed LOGIN response");
@@ -369,7 +401,7 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         {
             result = await listener.Throttle.IsAccountBlockedAsync(username, CancellationToken.None).ConfigureAwait(false)
                 ? AuthenticationResult.Invalid
-                : await listener.Directory.AuthenticateAsync(new PasswordCredentials(username, password), CancellationToken.None).ConfigureAwait(false);
+                : known ?? await listener.Directory.AuthenticateAsync(new PasswordCredentials(username, password!), CancellationToken.None).ConfigureAwait(false);
         }
         catch (DirectoryUnavailableException)
         {
@@ -413,18 +445,6 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
         }
 
         return text;
-    }
-
-    private static string? Decode(string base64)
-    {
-        try
-        {
-            return StrictUtf8.GetString(Convert.FromBase64String(base64));
-        }
-        catch (Exception ex) when (ex is FormatException or DecoderFallbackException)
-        {
-            return null;
-        }
     }
 
     private async ValueTask MailAsync(string argument)

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Mail.Host.Plugins.DirectorySupport;
 
-/// <summary>The mailbox address syntax external directories accept, and the lower-case form they look addresses up by.</summary>
+/// <summary>The mailbox address syntax the directories accept, and the lower-case form they look addresses up by.</summary>
 public static class DirectoryAddress
 {
     private const int MaxLocalPartLength = 64;
