@@ -65,6 +65,33 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Authenticate_offers_scram_sha_256_and_mailkit_logs_in_with_it()
+    {
+        await StartAsync();
+        using (var client = new ImapClient())
+        {
+            client.ServerCertificateValidationCallback = (_, _, _, _) => true;
+            await client.ConnectAsync("127.0.0.1", ImapPort, SecureSocketOptions.StartTls);
+            Assert.Contains("SCRAM-SHA-256", client.AuthenticationMechanisms);
+            await Assert.ThrowsAsync<AuthenticationException>(() => client.AuthenticateAsync(new SaslMechanismScramSha256("alice", "wrong password")));
+
+            // MailKit checks the server's signature in the last continuation: a wrong one would fail here.
+            await client.AuthenticateAsync(new SaslMechanismScramSha256("alice", AlicePassword));
+            Assert.True(client.IsAuthenticated);
+            Assert.NotNull(client.Inbox);
+            await client.DisconnectAsync(true);
+        }
+
+        using var wire = await ImapWire.ConnectAsync(ImapPort);
+        await wire.GreetingAsync();
+        var withoutBinding = Convert.ToBase64String(Encoding.UTF8.GetBytes("p=tls-unique,,n=alice,r=abcdef"));
+        var refused = await wire.CommandAsync("a1", "AUTHENTICATE SCRAM-SHA-256 " + withoutBinding);
+        Assert.StartsWith("a1 BAD", refused[^1]);
+        Assert.Contains("channel binding", refused[^1]);
+        Assert.StartsWith("a2 OK", (await wire.CommandAsync("a2", "NOOP"))[^1]);
+    }
+
+    [Fact]
     public async Task Login_is_disabled_before_tls_when_the_listener_does_not_allow_plaintext()
     {
         deployment.EditManifest(m => m["Listeners"]!["imap"]!.AsObject().Remove("AllowPlaintextAuth"));

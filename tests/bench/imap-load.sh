@@ -6,22 +6,26 @@
 # resident memory per connection with N connections in IDLE.
 #
 #   tests/bench/imap-load.sh [--deployment DIR] [--clients 10,50] [--seconds 30] [--messages 1000] [--idle 1000]
-#                            [--dovecot-only]
+#                            [--dovecot-only] [--search N [--repeats 5]]
 #
 # --deployment    a folder built by ./build.sh (default: builds one into a temp folder)
 # --dovecot-only  measure Dovecot alone (also what happens when the deployment has no imap plugin)
+# --search N      UID SEARCH BODY over N messages (e.g. 100000) on both servers instead of the mix and the idle
+#                 measurement (they run too when --clients or --idle is also given)
 # Needs root (Dovecot's private instance) and dovecot-imapd (scripts/services.sh start installs it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-deployment= clients=10,50 seconds=30 messages=1000 idle=1000 dovecot_only=
+deployment= clients=10,50 seconds=30 messages=1000 idle=1000 dovecot_only= search= repeats=5 clients_given= idle_given=
 while [ $# -gt 0 ]; do
   case "$1" in
     --deployment) deployment=$2; shift 2 ;;
-    --clients) clients=$2; shift 2 ;;
+    --clients) clients=$2; clients_given=1; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --messages) messages=$2; shift 2 ;;
-    --idle) idle=$2; shift 2 ;;
+    --idle) idle=$2; idle_given=1; shift 2 ;;
+    --search) search=$2; shift 2 ;;
+    --repeats) repeats=$2; shift 2 ;;
     --dovecot-only) dovecot_only=1; shift ;;
     -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "imap-load: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -96,4 +100,10 @@ dovecot_port=$(free_port)
 scripts/dovecot-test.sh start "$work/dovecot" "$dovecot_port" --fast-login 2>/dev/null
 servers+=(--server "dovecot=127.0.0.1:$dovecot_port:imaptest1:Imaptest-Pass-1:$(cat "$work/dovecot/run/master.pid")")
 
-dotnet "$load" "${servers[@]}" --clients "$clients" --seconds "$seconds" --messages "$messages" --idle "$idle"
+extra=()
+if [ -n "$search" ]; then
+  extra+=(--search "$search" --repeats "$repeats")
+  [ -n "$idle_given" ] || idle=0
+fi
+[ -z "$search" ] || [ -n "$clients_given" ] && extra+=(--clients "$clients")
+dotnet "$load" "${servers[@]}" "${extra[@]}" --seconds "$seconds" --messages "$messages" --idle "$idle"

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Mail.Host.ImapTest;
 
 namespace Mail.Host.ImapLoad;
@@ -62,6 +63,62 @@ internal sealed class LoadClient : IAsyncDisposable
 
         await connection.WriteAsync(message + "\r\n", cancellationToken);
         return await ReplyAsync(current, cancellationToken);
+    }
+
+    /// <summary>APPENDs several messages with LITERAL+ in one write, then reads every reply; true when all are OK.</summary>
+    public async Task<bool> AppendPipelinedAsync(string mailbox, IEnumerable<string> messages, CancellationToken cancellationToken)
+    {
+        if (!LiteralPlus)
+        {
+            foreach (var message in messages)
+            {
+                if (!await AppendAsync(mailbox, "", message, cancellationToken))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        var tags = new List<string>();
+        var batch = new StringBuilder();
+        foreach (var message in messages)
+        {
+            var current = "L" + (++tag).ToString(CultureInfo.InvariantCulture);
+            tags.Add(current);
+            batch.Append(current).Append(" APPEND ").Append(mailbox).Append(" {").Append(message.Length).Append("+}\r\n").Append(message).Append("\r\n");
+        }
+
+        await connection.WriteAsync(batch.ToString(), cancellationToken);
+        var ok = true;
+        foreach (var current in tags)
+        {
+            ok &= await ReplyAsync(current, cancellationToken);
+        }
+
+        return ok;
+    }
+
+    /// <summary>Runs a SEARCH (or UID SEARCH) and returns how many numbers it answered; null when refused.</summary>
+    public async Task<int?> SearchAsync(string command, CancellationToken cancellationToken)
+    {
+        var current = "L" + (++tag).ToString(CultureInfo.InvariantCulture);
+        await connection.WriteAsync(current + " " + command + "\r\n", cancellationToken);
+        var found = 0;
+        while (true)
+        {
+            var response = await connection.ReadResponseAsync(cancellationToken) ?? throw new IOException("the server closed the connection");
+            if (response.Tag == current)
+            {
+                return response.First == "OK" ? found : null;
+            }
+
+            if (response.IsUntagged && response.First == "SEARCH")
+            {
+                found += response.Arguments.Count - 1;
+            }
+        }
     }
 
     /// <summary>Enters IDLE and waits for the continuation.</summary>

@@ -22,6 +22,12 @@ internal static class LoadCommand
           --messages N         messages in the mailbox before each run (default 1000)
           --mailbox NAME       the test mailbox (default loadtest)
           --idle N             connections for the idle-memory measurement (default 0: not measured)
+          --search N           SEARCH BODY over N messages instead of the mix (the mix runs too when --clients is
+                               also given): fills the mailbox given by --search-mailbox on each server with the same
+                               N plain-text messages, then times UID SEARCH BODY for a word in 1 of 1,000 messages, in
+                               one message and in none; prints the first and the median time and the ratios
+          --search-mailbox NAME  the mailbox for --search (default searchtest)
+          --repeats N          times each search runs (default 5)
           -h, --help           this text
         """;
 
@@ -33,6 +39,10 @@ internal static class LoadCommand
         var messages = 1000;
         var mailbox = "loadtest";
         var idle = 0;
+        var search = 0;
+        var searchMailbox = "searchtest";
+        var repeats = 5;
+        var clientsGiven = false;
         try
         {
             for (var i = 0; i < args.Length; i++)
@@ -46,12 +56,16 @@ internal static class LoadCommand
                         return 0;
                     case "--server": targets.Add(LoadTarget.Parse(Value())); break;
                     case "--clients":
+                        clientsGiven = true;
                         clients = [.. Value().Split(',').Select(c => int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException("--clients needs positive numbers, e.g. 10,50"))];
                         break;
                     case "--seconds": seconds = Math.Max(1, Number("--seconds")); break;
                     case "--messages": messages = Number("--messages"); break;
                     case "--mailbox": mailbox = Value(); break;
                     case "--idle": idle = Number("--idle"); break;
+                    case "--search": search = Number("--search"); break;
+                    case "--search-mailbox": searchMailbox = Value(); break;
+                    case "--repeats": repeats = Math.Max(1, Number("--repeats")); break;
                     default: throw new ArgumentException($"unknown argument {args[i]}");
                 }
             }
@@ -83,7 +97,20 @@ internal static class LoadCommand
 
         try
         {
-            Console.WriteLine($"imap-load: imaptest default mix, {seconds} s per run, {messages} messages in {mailbox}");
+            if (search > 0)
+            {
+                await SearchAsync(targets, search, searchMailbox, repeats, cancel.Token);
+                if (!clientsGiven)
+                {
+                    clients = [];
+                }
+            }
+
+            if (clients.Count > 0)
+            {
+                Console.WriteLine($"imap-load: imaptest default mix, {seconds} s per run, {messages} messages in {mailbox}");
+            }
+
             var rates = new Dictionary<(string, int), double>();
             foreach (var count in clients)
             {
@@ -125,5 +152,39 @@ internal static class LoadCommand
         }
 
         return 0;
+    }
+
+    private static async Task SearchAsync(List<LoadTarget> targets, int messages, string mailbox, int repeats, CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"imap-load: UID SEARCH BODY over {messages} messages in {mailbox}, each search {repeats} times");
+        var medians = new Dictionary<(string Target, string Query), double>();
+        foreach (var target in targets)
+        {
+            var run = new SearchRun(target, mailbox);
+            var fill = await run.SeedAsync(messages, cancellationToken);
+            Console.WriteLine($"{target.Label}: {messages} messages appended in {fill.TotalSeconds:0} s ({messages / fill.TotalSeconds:0}/s)");
+            foreach (var (label, word, expected) in SearchRun.Queries(messages))
+            {
+                var (times, found) = await run.SearchAsync(word, repeats, cancellationToken);
+                if (found != expected)
+                {
+                    throw new IOException($"{target.Label}: SEARCH BODY {word} found {found} messages, not {expected}");
+                }
+
+                var sorted = times.Order().ToList();
+                medians[(target.Label, label)] = sorted[sorted.Count / 2];
+                Console.WriteLine($"{target.Label}: SEARCH BODY, a word in {label} ({found} found): first {times[0]:0.0} ms, median {sorted[sorted.Count / 2]:0.0} ms, slowest {sorted[^1]:0.0} ms");
+            }
+        }
+
+        foreach (var (label, _, _) in SearchRun.Queries(messages))
+        {
+            for (var i = 1; i < targets.Count; i++)
+            {
+                var ours = medians[(targets[0].Label, label)];
+                var theirs = medians[(targets[i].Label, label)];
+                Console.WriteLine($"ratio {targets[i].Label}/{targets[0].Label} median time, a word in {label}: {(ours > 0 ? theirs / ours : double.NaN):0.0}x ({targets[0].Label} is that many times faster)");
+            }
+        }
     }
 }
