@@ -16,7 +16,9 @@ namespace Mail.Host.Protocols.Sdk;
 /// </summary>
 public sealed class LineConnection : IAsyncDisposable
 {
-    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true);
+    // Zero-byte reads first: an idle connection (IMAP IDLE, an SMTP client thinking) then holds no pooled buffer
+    // while it waits, only once data has arrived.
+    private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true, useZeroByteReads: true);
     private readonly Socket? socket;
     private readonly ArrayBufferWriter<byte> output = new(1024);
     private readonly CancellationTokenSource aborted = new();

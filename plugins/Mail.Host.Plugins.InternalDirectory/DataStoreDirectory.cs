@@ -23,11 +23,13 @@ public sealed class DataStoreDirectory : IDirectory, IScramSecretStore
 {
     private readonly DirectoryData data;
     private readonly string dummySecret;
+    private readonly VerifiedLogins verified;
 
     private DataStoreDirectory(DirectoryData data, InternalDirectoryOptions options, string dummySecret)
     {
         this.data = data;
         this.dummySecret = dummySecret;
+        verified = new VerifiedLogins(options.VerifiedLoginLifetime, TimeProvider.System);
         Administration = new DirectoryAdministration(data, options);
     }
 
@@ -72,8 +74,18 @@ public sealed class DataStoreDirectory : IDirectory, IScramSecretStore
         var record = await Guard(FindLoginAsync(credentials.Username, cancellationToken)).ConfigureAwait(false);
         var candidate = record is { Kind: PrincipalKind.Individual, Secret: not null } ? record : null;
 
-        // Always computed, whether or not the name exists, so that every failed login takes the same time.
-        var matches = PasswordHash.Verify(password, candidate?.Secret ?? dummySecret);
+        // Computed whether or not the name exists, so that every failed login takes the same time; only a password
+        // that matched this very hash a moment ago skips it.
+        var matches = candidate is not null && verified.Matches(candidate.Name, candidate.Secret!, password);
+        if (!matches)
+        {
+            matches = PasswordHash.Verify(password, candidate?.Secret ?? dummySecret);
+            if (matches && candidate is not null)
+            {
+                verified.Remember(candidate.Name, candidate.Secret!, password);
+            }
+        }
+
         if (candidate is null || !matches)
         {
             return AuthenticationResult.Invalid;

@@ -15,6 +15,12 @@ public sealed record InternalDirectoryOptions
     public int HashParallelism { get; init; } = PasswordHash.DefaultParallelism;
 
     /// <summary>
+    /// How long a password that matched is remembered (<see cref="VerifiedLogins"/>) so that the next logins with it
+    /// skip the Argon2id hash; zero to hash at every login.
+    /// </summary>
+    public TimeSpan VerifiedLoginLifetime { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// The password of the <c>admin</c> account created when no principal has the admin role; when null, a random one
     /// is generated and logged once at Warning level.
     /// </summary>

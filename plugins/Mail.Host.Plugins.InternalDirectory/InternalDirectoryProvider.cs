@@ -19,6 +19,9 @@ public sealed class InternalDirectoryProvider : IDirectoryProvider
     /// <summary>The directory type.</summary>
     public const string DirectoryType = "internal";
 
+    /// <summary>The setting for how long a verified password is remembered (<see cref="InternalDirectoryOptions.VerifiedLoginLifetime"/>).</summary>
+    public const string VerifiedLoginSecondsKey = "VerifiedLoginSeconds";
+
     /// <inheritdoc />
     public string Type => DirectoryType;
 
@@ -28,9 +31,16 @@ public sealed class InternalDirectoryProvider : IDirectoryProvider
         ArgumentNullException.ThrowIfNull(context);
         foreach (var child in context.Settings.GetChildren())
         {
-            if (!child.Key.Equals("Type", StringComparison.OrdinalIgnoreCase))
+            if (child.Key.Equals(VerifiedLoginSecondsKey, StringComparison.OrdinalIgnoreCase))
             {
-                yield return $"'{child.Key}' is not a setting of an internal directory, which has none besides Type: its accounts, groups and domains live in the data store and are managed with mailhost account, domain and group.";
+                if (!int.TryParse(child.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds > 86_400)
+                {
+                    yield return $"{VerifiedLoginSecondsKey} is '{child.Value}'; it must be a whole number of seconds from 0 (hash the password at every login) to 86400.";
+                }
+            }
+            else if (!child.Key.Equals("Type", StringComparison.OrdinalIgnoreCase))
+            {
+                yield return $"'{child.Key}' is not a setting of an internal directory, whose settings are Type and {VerifiedLoginSecondsKey}: its accounts, groups and domains live in the data store and are managed with mailhost account, domain and group.";
             }
         }
     }
@@ -49,6 +59,9 @@ public sealed class InternalDirectoryProvider : IDirectoryProvider
         var logger = context.Services.GetService<ILoggerFactory>()?.CreateLogger(typeof(DataStoreDirectory).FullName!) ?? NullLogger.Instance;
         var options = new InternalDirectoryOptions
         {
+            VerifiedLoginLifetime = int.TryParse(context.Settings[VerifiedLoginSecondsKey], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+                ? TimeSpan.FromSeconds(seconds)
+                : new InternalDirectoryOptions().VerifiedLoginLifetime,
             InitialAdminPassword = Environment.GetEnvironmentVariable(AdminPasswordVariable) is { Length: > 0 } password ? password : null,
         };
         return await DataStoreDirectory.OpenAsync(stores.Data, options, logger, cancellationToken).ConfigureAwait(false);

@@ -28,6 +28,8 @@ internal static class LoadCommand
                                one message and in none; prints the first and the median time and the ratios
           --search-mailbox NAME  the mailbox for --search (default searchtest)
           --repeats N          times each search runs (default 5)
+          --maildir LABEL=DIR  fill that server's search mailbox by writing files into its Maildir++ folder DIR
+                               (the user's maildir) instead of APPEND, for servers too slow to take N APPENDs
           -h, --help           this text
         """;
 
@@ -43,6 +45,7 @@ internal static class LoadCommand
         var searchMailbox = "searchtest";
         var repeats = 5;
         var clientsGiven = false;
+        var maildirs = new Dictionary<string, string>(StringComparer.Ordinal);
         try
         {
             for (var i = 0; i < args.Length; i++)
@@ -66,6 +69,10 @@ internal static class LoadCommand
                     case "--search": search = Number("--search"); break;
                     case "--search-mailbox": searchMailbox = Value(); break;
                     case "--repeats": repeats = Math.Max(1, Number("--repeats")); break;
+                    case "--maildir":
+                        var spec = Value().Split('=', 2);
+                        maildirs[spec[0]] = spec.Length == 2 && spec[1].Length > 0 ? spec[1] : throw new ArgumentException("--maildir needs LABEL=DIR");
+                        break;
                     default: throw new ArgumentException($"unknown argument {args[i]}");
                 }
             }
@@ -99,7 +106,7 @@ internal static class LoadCommand
         {
             if (search > 0)
             {
-                await SearchAsync(targets, search, searchMailbox, repeats, cancel.Token);
+                await SearchAsync(targets, search, searchMailbox, repeats, maildirs, cancel.Token);
                 if (!clientsGiven)
                 {
                     clients = [];
@@ -154,15 +161,15 @@ internal static class LoadCommand
         return 0;
     }
 
-    private static async Task SearchAsync(List<LoadTarget> targets, int messages, string mailbox, int repeats, CancellationToken cancellationToken)
+    private static async Task SearchAsync(List<LoadTarget> targets, int messages, string mailbox, int repeats, Dictionary<string, string> maildirs, CancellationToken cancellationToken)
     {
         Console.WriteLine($"imap-load: UID SEARCH BODY over {messages} messages in {mailbox}, each search {repeats} times");
         var medians = new Dictionary<(string Target, string Query), double>();
         foreach (var target in targets)
         {
-            var run = new SearchRun(target, mailbox);
+            var run = new SearchRun(target, mailbox, maildirs.GetValueOrDefault(target.Label));
             var fill = await run.SeedAsync(messages, cancellationToken);
-            Console.WriteLine($"{target.Label}: {messages} messages appended in {fill.TotalSeconds:0} s ({messages / fill.TotalSeconds:0}/s)");
+            Console.WriteLine($"{target.Label}: {messages} messages {(maildirs.ContainsKey(target.Label) ? "written to its maildir" : "appended")} in {fill.TotalSeconds:0} s ({messages / fill.TotalSeconds:0}/s)");
             foreach (var (label, word, expected) in SearchRun.Queries(messages))
             {
                 var (times, found) = await run.SearchAsync(word, repeats, cancellationToken);
