@@ -86,4 +86,8 @@ internal sealed partial class MailAccount
 
         await engine.Access.SetMetadataAsync(0, 0, AccountId, entries, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The mailboxes an email is in, without reading its metadata; <see langword="null"/> when there is no such email.</summary>
+    internal async ValueTask<IReadOnlyList<ulong>?> MailboxesOfAsync(ulong emailId, CancellationToken cancellationToken)
+        => (await ReadEmailAsync(emailId, cancellationToken).ConfigureAwait(false))?.Mailboxes.Select(m => m.MailboxId).ToList();
 }

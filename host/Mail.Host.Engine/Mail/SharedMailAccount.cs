@@ -318,7 +318,22 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     }
 
     private async ValueTask<bool> IsReadableAsync(ulong emailId, CancellationToken cancellationToken)
-        => (await GetEmailsAsync([emailId], cancellationToken).ConfigureAwait(false)).Count > 0;
+    {
+        if (await owner.MailboxesOfAsync(emailId, cancellationToken).ConfigureAwait(false) is not { } mailboxes)
+        {
+            return false;
+        }
+
+        foreach (var mailboxId in mailboxes)
+        {
+            if ((await RightsAsync(mailboxId, cancellationToken).ConfigureAwait(false) & MailboxRights.Read) != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private async ValueTask<IReadOnlyList<ulong>> ReadableAsync(IReadOnlyList<ulong> emailIds, CancellationToken cancellationToken)
     {
