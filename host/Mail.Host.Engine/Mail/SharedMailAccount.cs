@@ -90,13 +90,25 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     {
         ArgumentNullException.ThrowIfNull(keywords);
         var rights = await RequireAsync(mailboxId, MailboxRights.Read, cancellationToken).ConfigureAwait(false);
-        var needed = operation == KeywordOperation.Replace ? MailboxRights.Seen | MailboxRights.DeleteMessages | MailboxRights.Write : Needed(keywords);
-        if ((rights & needed) != needed)
+        const MailboxRights flagRights = MailboxRights.Seen | MailboxRights.DeleteMessages | MailboxRights.Write;
+        if (operation == KeywordOperation.Replace)
         {
-            throw NotPermitted($"Changing these flags needs the rights {Letters(needed)}.");
+            if ((rights & flagRights) != flagRights)
+            {
+                throw NotPermitted($"Replacing every flag needs the rights {Letters(flagRights & ~rights)} too.");
+            }
+
+            return await owner.SetKeywordsAsync(mailboxId, uids, operation, keywords, unchangedSince, cancellationToken).ConfigureAwait(false);
         }
 
-        return await owner.SetKeywordsAsync(mailboxId, uids, operation, keywords, unchangedSince, cancellationToken).ConfigureAwait(false);
+        // RFC 4314 §4: a change is refused only when no flag in it may be changed; the others are left out silently.
+        var allowed = Allowed(keywords, rights);
+        if (allowed.Count == 0 && keywords.Count > 0)
+        {
+            throw NotPermitted($"Changing these flags needs the rights {Letters(Needed(keywords) & ~rights)}.");
+        }
+
+        return await owner.SetKeywordsAsync(mailboxId, uids, operation, allowed, unchangedSince, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<uint>> ExpungeAsync(ulong mailboxId, IReadOnlyCollection<uint>? uids = null, CancellationToken cancellationToken = default)
