@@ -29,7 +29,7 @@ public sealed class ImapAclTests(DeploymentFixture fixture) : IDisposable
         Assert.Contains("texk", alice.Rights.ToString(), StringComparison.Ordinal);
         Assert.True(alice.Capabilities.HasFlag(ImapCapabilities.Metadata));
         Assert.True(alice.Capabilities.HasFlag(ImapCapabilities.MetadataServer));
-        var team = await alice.GetFolder(alice.PersonalNamespaces[0]).CreateAsync("Team", true);
+        var team = (await alice.GetFolder(alice.PersonalNamespaces[0]).CreateAsync("Team", true))!;
         await team.AppendAsync(ImapTests.Message("Shared plans", "carol@example.org", "The plan is shared."));
         await team.SetAccessRightsAsync("bob", new AccessRights("lr"));
 
@@ -95,7 +95,7 @@ public sealed class ImapAclTests(DeploymentFixture fixture) : IDisposable
     {
         await StartAsync();
         using var alice = await ConnectAsync("alice", ImapTests.AlicePassword);
-        var team = await alice.GetFolder(alice.PersonalNamespaces[0]).CreateAsync("Team", true);
+        var team = (await alice.GetFolder(alice.PersonalNamespaces[0]).CreateAsync("Team", true))!;
         await team.SetAccessRightsAsync("bob", new AccessRights("lr"));
 
         using var bob = await ConnectAsync("bob", BobPassword);
