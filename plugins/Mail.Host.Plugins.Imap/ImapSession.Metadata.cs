@@ -50,11 +50,11 @@ internal sealed partial class ImapSession
         var names = new List<string>();
         if (parser.Peek() == (byte)'(')
         {
-            parser.ReadList(() => names.Add(ReadEntryName(parser, names.Count)));
+            parser.ReadList(() => names.Add(ReadEntryName(parser, names.Count, allowRoot: true)));
         }
         else
         {
-            names.Add(ReadEntryName(parser, 0));
+            names.Add(ReadEntryName(parser, 0, allowRoot: true));
         }
 
         parser.ExpectEnd();
@@ -116,7 +116,8 @@ internal sealed partial class ImapSession
             }
             else
             {
-                value = parser.PeekLiteral() ? parser.ReadLiteral(out _) : parser.ReadStringBytes();
+                // RFC 5464 values are strings; an atom is taken too, as some clients send one-word values bare.
+                value = parser.PeekLiteral() || parser.Peek() == (byte)'"' ? parser.ReadStringBytes() : Encoding.UTF8.GetBytes(parser.ReadAtom());
             }
 
             tooLarge |= value is { Length: > MaxMetadataValue };
@@ -174,8 +175,11 @@ internal sealed partial class ImapSession
         return depth == int.MaxValue || !stored.AsSpan(asked.Length + 1).Contains('/');
     }
 
-    /// <summary>Reads an entry name: <c>/private/…</c> or <c>/shared/…</c>, kept in lower case; anything else is BAD.</summary>
-    private static string ReadEntryName(ImapParser parser, int count)
+    /// <summary>
+    /// Reads an entry name: <c>/private/…</c> or <c>/shared/…</c> (and, to read with a DEPTH, <c>/private</c> or
+    /// <c>/shared</c> themselves), kept in lower case; anything else is BAD.
+    /// </summary>
+    private static string ReadEntryName(ImapParser parser, int count, bool allowRoot = false)
     {
         if (count >= MaxMetadataArguments)
         {
@@ -183,6 +187,11 @@ internal sealed partial class ImapSession
         }
 
         var name = parser.ReadAString().ToLowerInvariant();
+        if (allowRoot && name is "/private" or "/shared")
+        {
+            return name;
+        }
+
         var valid = (name.StartsWith("/private/", StringComparison.Ordinal) || name.StartsWith("/shared/", StringComparison.Ordinal))
             && !name.EndsWith('/') && !name.Contains("//", StringComparison.Ordinal) && name.Length <= 1024
             && name.All(c => c > ' ' && c < 0x7f && c is not ('*' or '%'));

@@ -48,7 +48,11 @@ internal sealed partial class MailAccount
 
                 if (await ownerAccount.GetMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false) is { } mailbox)
                 {
-                    result.Add(new SharedMailbox { OwnerAccountId = owner, OwnerName = name, Mailbox = mailbox, Rights = rights });
+                    // The owner's subscription is not the user's; counters need the right r.
+                    var visible = (rights & MailboxRights.Read) != 0
+                        ? mailbox with { IsSubscribed = false }
+                        : mailbox with { IsSubscribed = false, TotalMessages = 0, UnseenMessages = 0, Size = 0 };
+                    result.Add(new SharedMailbox { OwnerAccountId = owner, OwnerName = name, Mailbox = visible, Rights = rights });
                 }
             }
         }

@@ -20,7 +20,7 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
         {
             if ((granted & MailboxRights.Lookup) != 0 && await owner.GetMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false) is { } mailbox)
             {
-                result.Add(Visible(mailbox));
+                result.Add(Visible(mailbox, granted));
             }
         }
 
@@ -29,15 +29,23 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     }
 
     public async ValueTask<Mailbox?> GetMailboxAsync(ulong mailboxId, CancellationToken cancellationToken = default)
-        => (await RightsAsync(mailboxId, cancellationToken).ConfigureAwait(false) & MailboxRights.Lookup) == 0
-            ? null
-            : await owner.GetMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false) is { } mailbox ? Visible(mailbox) : null;
+    {
+        var rights = await RightsAsync(mailboxId, cancellationToken).ConfigureAwait(false);
+        return (rights & MailboxRights.Lookup) != 0 && await owner.GetMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false) is { } mailbox
+            ? Visible(mailbox, rights)
+            : null;
+    }
 
     public async ValueTask<Mailbox?> FindMailboxAsync(string name, CancellationToken cancellationToken = default)
-        => await owner.FindMailboxAsync(name, cancellationToken).ConfigureAwait(false) is { } mailbox
-            && (await RightsAsync(mailbox.Id, cancellationToken).ConfigureAwait(false) & MailboxRights.Lookup) != 0
-                ? Visible(mailbox)
-                : null;
+    {
+        if (await owner.FindMailboxAsync(name, cancellationToken).ConfigureAwait(false) is not { } mailbox)
+        {
+            return null;
+        }
+
+        var rights = await RightsAsync(mailbox.Id, cancellationToken).ConfigureAwait(false);
+        return (rights & MailboxRights.Lookup) != 0 ? Visible(mailbox, rights) : null;
+    }
 
     public async ValueTask<Mailbox> CreateMailboxAsync(string name, MailboxRole role = MailboxRole.None, CancellationToken cancellationToken = default)
     {
@@ -47,14 +55,14 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
             throw NotPermitted("Special-use mailboxes belong to their owner.");
         }
 
-        return Visible(await owner.CreateMailboxAsync(name, MailboxRole.None, cancellationToken).ConfigureAwait(false));
+        return Visible(await owner.CreateMailboxAsync(name, MailboxRole.None, cancellationToken).ConfigureAwait(false), MailboxRights.All);
     }
 
     public async ValueTask<Mailbox> RenameMailboxAsync(ulong mailboxId, string newName, CancellationToken cancellationToken = default)
     {
-        await RequireAsync(mailboxId, MailboxRights.DeleteMailbox, cancellationToken).ConfigureAwait(false);
+        var rights = await RequireAsync(mailboxId, MailboxRights.DeleteMailbox, cancellationToken).ConfigureAwait(false);
         await RequireParentRightAsync(newName, cancellationToken).ConfigureAwait(false);
-        return Visible(await owner.RenameMailboxAsync(mailboxId, newName, cancellationToken).ConfigureAwait(false));
+        return Visible(await owner.RenameMailboxAsync(mailboxId, newName, cancellationToken).ConfigureAwait(false), rights);
     }
 
     public async ValueTask DeleteMailboxAsync(ulong mailboxId, bool removeMessages, CancellationToken cancellationToken = default)
@@ -254,7 +262,11 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
 
     private static MailException NotPermitted(string message) => new(MailErrorCode.NotPermitted, message);
 
-    private static Mailbox Visible(Mailbox mailbox) => mailbox with { IsSubscribed = false };
+    /// <summary>The mailbox as the user sees it: the owner's subscription is not the user's, and its counters need the right r (RFC 4314 §4, STATUS).</summary>
+    private static Mailbox Visible(Mailbox mailbox, MailboxRights rights)
+        => (rights & MailboxRights.Read) != 0
+            ? mailbox with { IsSubscribed = false }
+            : mailbox with { IsSubscribed = false, TotalMessages = 0, UnseenMessages = 0, Size = 0 };
 
     private static MailboxRights Needed(IReadOnlyCollection<string> keywords)
     {
