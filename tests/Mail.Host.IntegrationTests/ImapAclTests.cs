@@ -73,7 +73,9 @@ public sealed class ImapAclTests(DeploymentFixture fixture) : IDisposable
             Assert.StartsWith("c1 OK", (await wire.CommandAsync("c1", $"SELECT \"{Team}\""))[^1]);
             Assert.StartsWith("c2 OK", (await wire.CommandAsync("c2", "STORE 1 +FLAGS (\\Flagged)"))[^1]);
             Assert.StartsWith("c3 OK [APPENDUID", (await AppendAsync(wire, "c3", "from bob"))[^1]);
-            Assert.Contains("* MYRIGHTS", string.Join('\n', await wire.CommandAsync("c4", $"MYRIGHTS \"{Team}\"")), StringComparison.Ordinal);
+            Assert.Contains($"* MYRIGHTS \"{Team}\" lrswite", await wire.CommandAsync("c4", $"MYRIGHTS \"{Team}\""));
+            Assert.StartsWith("c5 OK [COPYUID", (await wire.CommandAsync("c5", "UID COPY 1 INBOX"))[^1]);
+            Assert.StartsWith("c6 OK", (await wire.CommandAsync("c6", $"STATUS \"{Team}\" (MESSAGES)"))[^1]);
         }
 
         await team.OpenAsync(FolderAccess.ReadOnly);
@@ -81,6 +83,12 @@ public sealed class ImapAclTests(DeploymentFixture fixture) : IDisposable
         var flags = await team.FetchAsync(0, -1, MessageSummaryItems.Flags);
         Assert.True(flags[0].Flags!.Value.HasFlag(MessageFlags.Flagged));
         await team.CloseAsync();
+
+        using (var bob = await ConnectAsync("bob", BobPassword))
+        {
+            await bob.Inbox.OpenAsync(FolderAccess.ReadOnly);
+            Assert.Equal("Shared plans", (await bob.Inbox.GetMessageAsync(0)).Subject);
+        }
 
         await team.RemoveAccessAsync("bob");
         using (var wire = await LoginWireAsync())
