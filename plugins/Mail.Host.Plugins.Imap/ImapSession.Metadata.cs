@@ -193,7 +193,7 @@ internal sealed partial class ImapSession
         }
 
         var valid = (name.StartsWith("/private/", StringComparison.Ordinal) || name.StartsWith("/shared/", StringComparison.Ordinal))
-            && !name.EndsWith('/') && !name.Contains("//", StringComparison.Ordinal) && name.Length <= 1024
+            && !name.EndsWith('/') && !name.Contains("//", StringComparison.Ordinal) && name.Length <= 512
             && name.All(c => c > ' ' && c < 0x7f && c is not ('*' or '%'));
         return valid ? name : throw new ImapParseException("Entry names start with /private/ or /shared/ and hold no wildcards");
     }

@@ -16,7 +16,7 @@ internal sealed class MailAccess(MailEngine engine)
 
     private const string PrivatePrefix = "/private/";
     private const string SharedPrefix = "/shared/";
-    private const int MaxEntryNameBytes = 1024;
+    private const int MaxEntryNameBytes = 512;
 
     private IDataStore Data => engine.Data;
 
