@@ -96,7 +96,14 @@ public abstract partial class MailEngineConformance
         var own = await Assert.ThrowsAsync<MailException>(async () => await owner.SetAclAsync(news.Id, "OWNER", MailboxRights.Lookup));
         Assert.Equal(MailErrorCode.InvalidArgument, own.Code);
 
-        Assert.Equal(MailboxRights.Lookup, Assert.Single(await Engine.OpenAccount(daveId).GetSharedMailboxesAsync()).Rights);
+        await owner.AppendAsync(news.Id, new MemoryStream(MailTestMessages.Simple("headline")));
+        var lookupOnly = Assert.Single(await Engine.OpenAccount(daveId).GetSharedMailboxesAsync());
+        Assert.Equal(MailboxRights.Lookup, lookupOnly.Rights);
+        Assert.Equal(0, lookupOnly.Mailbox.TotalMessages);
+        Assert.Equal(0, (await Engine.OpenSharedAccount(ownerId, daveId).GetMailboxAsync(news.Id))!.TotalMessages);
+        Assert.Equal(1, (await Engine.OpenSharedAccount(ownerId, carolId).GetMailboxAsync(news.Id))!.TotalMessages);
+        var select = await Assert.ThrowsAsync<MailException>(async () => await Engine.OpenSharedAccount(ownerId, daveId).GetMessagesAsync(news.Id).ToListAsync());
+        Assert.Equal(MailErrorCode.NotPermitted, select.Code);
         var carolView = Engine.OpenSharedAccount(ownerId, carolId);
         Assert.Equal(3, (await carolView.GetAclAsync(news.Id)).Count);
         await carolView.SetAclAsync(news.Id, "dave", MailboxRights.Lookup | MailboxRights.Read);
