@@ -284,6 +284,14 @@ internal sealed partial class ImapSession
             await FlushIfFullAsync().ConfigureAwait(false);
         }
 
+        if (!selectSubscribed && !selectSpecialUse)
+        {
+            foreach (var parent in SharedParentLines(mailboxes, regexes, command))
+            {
+                Send(parent);
+            }
+        }
+
         Ok($"{command} completed");
     }
 

@@ -533,7 +533,14 @@ internal sealed partial class ImapSession
         var view = Selected;
         if (expunge && !view.ReadOnly)
         {
-            await Account.ExpungeAsync(view.Id).ConfigureAwait(false);
+            try
+            {
+                await Account.ExpungeAsync(view.Id).ConfigureAwait(false);
+            }
+            catch (MailException ex) when (ex.Code == MailErrorCode.NotPermitted)
+            {
+                // Without the right e a CLOSE closes without expunging (RFC 4314 §4).
+            }
         }
 
         selected = null;

@@ -235,6 +235,9 @@ internal sealed partial class ImapSession
         MailErrorCode.InvalidKeyword => "[CANNOT] Invalid keyword",
         MailErrorCode.UnsupportedFilter => "[CANNOT] This search is not supported here",
         MailErrorCode.Conflict => "[INUSE] A concurrent change got there first; try again",
+        MailErrorCode.NotPermitted => "[NOPERM] " + ex.Message,
+        MailErrorCode.InvalidArgument => "[CANNOT] " + ex.Message,
+        MailErrorCode.TooManyEntries => "[METADATA TOOMANY] Too many entries",
         _ => "[SERVERBUG] " + ex.Message,
     };
 
@@ -252,7 +255,7 @@ internal sealed partial class ImapSession
         "STARTTLS" or "LOGIN" or "AUTHENTICATE" => state == ImapState.NotAuthenticated,
         "ENABLE" or "SELECT" or "EXAMINE" or "CREATE" or "DELETE" or "RENAME" or "SUBSCRIBE" or "UNSUBSCRIBE" or "LIST" or "LSUB"
             or "STATUS" or "APPEND" or "NAMESPACE" or "IDLE" or "UNAUTHENTICATE" or "GETQUOTA" or "GETQUOTAROOT" or "SETQUOTA"
-            or "COMPRESS"
+            or "COMPRESS" or "SETACL" or "DELETEACL" or "GETACL" or "LISTRIGHTS" or "MYRIGHTS" or "GETMETADATA" or "SETMETADATA"
             => state is ImapState.Authenticated or ImapState.Selected,
         "CHECK" or "CLOSE" or "UNSELECT" or "EXPUNGE" or "SEARCH" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SORT" or "THREAD"
             or "REPLACE"
@@ -305,8 +308,21 @@ internal sealed partial class ImapSession
                 break;
             case "NAMESPACE":
                 parser.ExpectEnd();
-                Send($"* NAMESPACE ((\"\" \"{Engine.HierarchySeparator}\")) NIL NIL");
+                Send(NamespaceResponse());
                 Ok("NAMESPACE completed");
+                break;
+            case "SETACL":
+            case "DELETEACL":
+            case "GETACL":
+            case "LISTRIGHTS":
+            case "MYRIGHTS":
+                await AclAsync(name, parser).ConfigureAwait(false);
+                break;
+            case "GETMETADATA":
+                await GetMetadataAsync(parser).ConfigureAwait(false);
+                break;
+            case "SETMETADATA":
+                await SetMetadataAsync(parser).ConfigureAwait(false);
                 break;
             case "SELECT":
             case "EXAMINE":
@@ -403,7 +419,7 @@ internal sealed partial class ImapSession
         builder.Append(" NAMESPACE UNSELECT CHILDREN UIDPLUS MOVE BINARY MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN")
             .Append(" SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES LIST-EXTENDED LIST-STATUS SPECIAL-USE")
             .Append(" CREATE-SPECIAL-USE STATUS=SIZE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE UTF8=ACCEPT OBJECTID PREVIEW")
-            .Append(" UNAUTHENTICATE REPLACE COMPRESS=DEFLATE APPENDLIMIT=").Append(ImapText.Number(Math.Min(listener.AppendLimit, uint.MaxValue)));
+            .Append(" UNAUTHENTICATE REPLACE COMPRESS=DEFLATE ACL RIGHTS=texk METADATA METADATA-SERVER APPENDLIMIT=").Append(ImapText.Number(Math.Min(listener.AppendLimit, uint.MaxValue)));
         return builder.ToString();
     }
 
@@ -684,7 +700,8 @@ internal sealed partial class ImapSession
         {
             var accountId = await Engine.GetAccountIdAsync(who.Name).ConfigureAwait(false);
             principal = who;
-            account = Engine.OpenAccount(accountId);
+            var mail = new ImapMailAccount(Engine, accountId, OnChangeAsync);
+            account = mail;
             if (who.QuotaBytes is not null || who.QuotaMessages is not null)
             {
                 var usage = await account.GetQuotaAsync().ConfigureAwait(false);
@@ -695,7 +712,7 @@ internal sealed partial class ImapSession
                 }
             }
 
-            subscription = await Engine.SubscribeAsync(accountId, OnChangeAsync).ConfigureAwait(false);
+            subscription = mail.Adopt(await Engine.SubscribeAsync(accountId, OnChangeAsync).ConfigureAwait(false));
             state = ImapState.Authenticated;
             Ok($"[CAPABILITY {Capabilities()}] Logged in");
             return;

@@ -305,7 +305,7 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
         await wire.GreetingAsync();
         Assert.Contains("* ID (\"name\" \"Mail Host\"", string.Join('\n', await wire.CommandAsync("a0", "ID (\"name\" \"test\")")));
         await wire.CommandAsync("a1", $"LOGIN alice \"{AlicePassword}\"");
-        Assert.Contains("* NAMESPACE ((\"\" \"/\")) NIL NIL", await wire.CommandAsync("a2", "NAMESPACE"));
+        Assert.Contains("* NAMESPACE ((\"\" \"/\")) ((\"Other Users/\" \"/\")) NIL", await wire.CommandAsync("a2", "NAMESPACE"));
         var body = "From: Bob <bob@example.org>\r\nSubject: Binary\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\naMOpbGxvIHdvcmxk\r\n";
         Assert.StartsWith("a3 OK [APPENDUID ", (await wire.CommandAsync("a3", $"APPEND INBOX (\\Seen) {{{Encoding.UTF8.GetByteCount(body)}+}}\r\n{body} (\\Flagged) {{{Encoding.UTF8.GetByteCount(body)}+}}\r\n{body}"))[^1]);
         await wire.CommandAsync("a4", "SELECT INBOX");

@@ -250,4 +250,81 @@ public interface IMailAccount
     /// <param name="cancellationToken">Cancels the change.</param>
     /// <returns>A task that completes when the limits are durable.</returns>
     ValueTask SetQuotaAsync(MailQuota quota, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads a mailbox's access control list (IMAP GETACL): the owner first with every right, then each identifier
+    /// granted something. Through a shared handle it needs <see cref="MailboxRights.Administer"/>. Added in contracts
+    /// 1.1 with a default that throws <see cref="NotSupportedException"/>, so older implementations still load.
+    /// </summary>
+    /// <param name="mailboxId">The mailbox.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The entries.</returns>
+    ValueTask<IReadOnlyList<MailboxAccessEntry>> GetAclAsync(ulong mailboxId, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This mail engine has no access control lists.");
+
+    /// <summary>
+    /// Sets the rights of one identifier on a mailbox (IMAP SETACL), replacing what it had;
+    /// <see cref="MailboxRights.None"/> removes the entry. The identifier is <see cref="MailboxAccessEntry.Anyone"/> or
+    /// a principal's login name (mapped with <see cref="IMailEngine.GetAccountIdAsync"/>); the owner's own rights
+    /// cannot be changed (<see cref="MailErrorCode.InvalidArgument"/>). Through a shared handle it needs
+    /// <see cref="MailboxRights.Administer"/>.
+    /// </summary>
+    /// <param name="mailboxId">The mailbox.</param>
+    /// <param name="identifier">Who gets the rights.</param>
+    /// <param name="rights">The rights.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <returns>A task that completes when the change is durable.</returns>
+    ValueTask SetAclAsync(ulong mailboxId, string identifier, MailboxRights rights, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This mail engine has no access control lists.");
+
+    /// <summary>Removes one identifier's entry from a mailbox's access control list (IMAP DELETEACL).</summary>
+    /// <param name="mailboxId">The mailbox.</param>
+    /// <param name="identifier">The identifier.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <returns>A task that completes when the change is durable.</returns>
+    ValueTask DeleteAclAsync(ulong mailboxId, string identifier, CancellationToken cancellationToken = default)
+        => SetAclAsync(mailboxId, identifier, MailboxRights.None, cancellationToken);
+
+    /// <summary>
+    /// This handle's rights on a mailbox (IMAP MYRIGHTS): every right on the account's own mailboxes; through a shared
+    /// handle those granted to the user's principal and to <c>anyone</c>.
+    /// </summary>
+    /// <param name="mailboxId">The mailbox.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The rights.</returns>
+    ValueTask<MailboxRights> GetMyRightsAsync(ulong mailboxId, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This mail engine has no access control lists.");
+
+    /// <summary>
+    /// Lists the mailboxes of other accounts this account may see (those granting it, or <c>anyone</c>,
+    /// <see cref="MailboxRights.Lookup"/>), ordered by owner then name.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The shared mailboxes.</returns>
+    ValueTask<IReadOnlyList<SharedMailbox>> GetSharedMailboxesAsync(CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This mail engine has no access control lists.");
+
+    /// <summary>
+    /// Reads the metadata entries of a mailbox, or of the server when <paramref name="mailboxId"/> is
+    /// <see langword="null"/> (RFC 5464): this account's <c>/private</c> entries and the <c>/shared</c> ones, ordered
+    /// by name. Through a shared handle a mailbox's entries need <see cref="MailboxRights.Read"/>.
+    /// </summary>
+    /// <param name="mailboxId">The mailbox, or <see langword="null"/> for server entries.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The entries.</returns>
+    ValueTask<IReadOnlyList<MetadataEntry>> GetMetadataAsync(ulong? mailboxId, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This mail engine keeps no metadata.");
+
+    /// <summary>
+    /// Sets or removes metadata entries of a mailbox or of the server, all or none
+    /// (<see cref="MailErrorCode.TooManyEntries"/>, <see cref="MailErrorCode.ValueTooLarge"/>,
+    /// <see cref="MailErrorCode.InvalidArgument"/> for a name outside <c>/private</c> and <c>/shared</c>). Through a
+    /// shared handle <c>/shared</c> mailbox entries need <see cref="MailboxRights.Write"/>.
+    /// </summary>
+    /// <param name="mailboxId">The mailbox, or <see langword="null"/> for server entries.</param>
+    /// <param name="entries">The entries; a <see langword="null"/> value removes one.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <returns>A task that completes when the change is durable.</returns>
+    ValueTask SetMetadataAsync(ulong? mailboxId, IReadOnlyList<MetadataEntry> entries, CancellationToken cancellationToken = default)
+        => throw new NotSupportedException("This mail engine keeps no metadata.");
 }

@@ -74,4 +74,18 @@ public interface IMailEngine
     /// <param name="cancellationToken">Cancels the pass; what was done stays done.</param>
     /// <returns>What was removed.</returns>
     ValueTask<GarbageCollectionResult> CollectGarbageAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Returns a handle on another account's mail acting for <paramref name="userAccountId"/>: only the mailboxes the
+    /// user may look up are seen, and every call is checked against the user's rights on the mailbox it touches
+    /// (<see cref="MailboxRights"/>; <see cref="MailErrorCode.NotPermitted"/> when one is missing). Changes made
+    /// through it are announced to the owner's subscribers, so a user watching a shared mailbox subscribes to
+    /// <paramref name="ownerAccountId"/>. Added in contracts 1.1 with a default that throws
+    /// <see cref="NotSupportedException"/>.
+    /// </summary>
+    /// <param name="ownerAccountId">The account that owns the mailboxes.</param>
+    /// <param name="userAccountId">The account acting.</param>
+    /// <returns>The handle.</returns>
+    IMailAccount OpenSharedAccount(ulong ownerAccountId, ulong userAccountId)
+        => throw new NotSupportedException("This mail engine has no shared mailboxes.");
 }

@@ -39,4 +39,19 @@ public enum MailErrorCode
     /// (IMAP <c>NO [INUSE]</c>, JMAP <c>serverUnavailable</c>); trying again later can succeed.
     /// </summary>
     Conflict,
+
+    /// <summary>
+    /// The account lacks the right the operation needs on another account's mailbox (IMAP <c>[NOPERM]</c>, JMAP
+    /// <c>forbidden</c>), or the operation is not open to a shared handle.
+    /// </summary>
+    NotPermitted,
+
+    /// <summary>A metadata change would exceed the number of entries kept per mailbox or per server (IMAP <c>[METADATA TOOMANY]</c>).</summary>
+    TooManyEntries,
+
+    /// <summary>A metadata value is larger than the engine keeps (IMAP <c>[METADATA MAXSIZE n]</c>).</summary>
+    ValueTooLarge,
+
+    /// <summary>An argument is not valid: an unknown ACL identifier, a metadata entry name outside <c>/private</c> and <c>/shared</c>.</summary>
+    InvalidArgument,
 }

@@ -6,7 +6,7 @@ using Mail.Host.Storage;
 namespace Mail.Host.Engine.Mail;
 
 /// <summary>One account's mail: every key it reads or writes starts with its account id.</summary>
-internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAccount
+internal sealed partial class MailAccount(MailEngine engine, ulong accountId) : IMailAccount
 {
     public ulong AccountId { get; } = accountId;
 
@@ -200,6 +200,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
 
         // The mailbox is gone, so its expunged-UID log can never be asked for again.
         await DeleteRangeAsync(MailKeys.Vanished, KeyRange.Prefix(MailKeys.AccountItem(AccountId, mailboxId)), cancellationToken).ConfigureAwait(false);
+        await engine.Access.ForgetMailboxAsync(AccountId, mailboxId, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask SetSubscribedAsync(ulong mailboxId, bool subscribed, CancellationToken cancellationToken = default)

@@ -28,6 +28,7 @@ public sealed class MailEngine : IMailEngine
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, ulong> accountIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ulong, AccountDeliveries> deliveries = new();
+    private MailAccess? access;
 
     /// <summary>Creates the engine.</summary>
     /// <param name="data">The data store holding the mail model.</param>
@@ -81,11 +82,18 @@ public sealed class MailEngine : IMailEngine
 
     internal MailNotifier Notifier { get; }
 
+    /// <summary>Access control lists and metadata.</summary>
+    internal MailAccess Access => access ??= new MailAccess(this);
+
     /// <summary>The full-text indexing, or <see langword="null"/> when the engine has no full-text index.</summary>
     internal MailIndexer? Indexer { get; }
 
     /// <inheritdoc />
     public IMailAccount OpenAccount(ulong accountId) => new MailAccount(this, accountId);
+
+    /// <inheritdoc />
+    public IMailAccount OpenSharedAccount(ulong ownerAccountId, ulong userAccountId)
+        => ownerAccountId == userAccountId ? new MailAccount(this, ownerAccountId) : new SharedMailAccount(this, new MailAccount(this, ownerAccountId), userAccountId);
 
     /// <inheritdoc />
     public async ValueTask<ulong> GetAccountIdAsync(string principalName, CancellationToken cancellationToken = default)
@@ -109,6 +117,12 @@ public sealed class MailEngine : IMailEngine
             if (existing is { Length: 8 })
             {
                 var id = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(existing);
+                if (await Data.GetAsync(AccessKeys.Principal, MailKeys.Account(id), cancellationToken).ConfigureAwait(false) is null)
+                {
+                    // Accounts mapped before the reverse entry existed get it on their next lookup.
+                    await Data.CommitAsync(new WriteBatch().Set(AccessKeys.Principal, MailKeys.Account(id), key), cancellationToken).ConfigureAwait(false);
+                }
+
                 accountIds[normalized] = id;
                 return id;
             }
@@ -119,6 +133,7 @@ public sealed class MailEngine : IMailEngine
             var batch = new WriteBatch();
             batch.AssertAbsent(MailKeys.AccountName, key);
             batch.Set(MailKeys.AccountName, key, MailKeys.Account(next));
+            batch.Set(AccessKeys.Principal, MailKeys.Account(next), key);
             if (await Data.CommitAsync(batch, cancellationToken).ConfigureAwait(false) == CommitResult.Committed)
             {
                 accountIds[normalized] = next;

@@ -67,4 +67,10 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationSafetyPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationSafetyPollInterval));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMailboxNameBytes, 900, nameof(MaxMailboxNameBytes));
     }
+
+    /// <summary>The most bytes of one metadata value (RFC 5464 entries of a mailbox or of the server).</summary>
+    public int MaxMetadataValueBytes { get; init; } = 64 * 1024;
+
+    /// <summary>The most metadata entries kept per mailbox and per server, counted separately for /shared and for each user's /private.</summary>
+    public int MaxMetadataEntries { get; init; } = 100;
 }
