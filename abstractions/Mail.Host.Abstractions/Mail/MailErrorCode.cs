@@ -39,4 +39,7 @@ public enum MailErrorCode
     /// (IMAP <c>NO [INUSE]</c>, JMAP <c>serverUnavailable</c>); trying again later can succeed.
     /// </summary>
     Conflict,
+
+    /// <summary>The anchor of a paged email query is not among its results (JMAP <c>anchorNotFound</c>).</summary>
+    AnchorNotFound,
 }

@@ -57,6 +57,7 @@ public sealed class MailEngine : IMailEngine
         this.logger = logger ?? NullLogger.Instance;
         Notifier = new MailNotifier(this, lookup, this.logger);
         Indexer = fullText is null ? null : new MailIndexer(this, fullText);
+        Views = Options.QueryViewEmails > 0 ? new EmailViews(this) : null;
         locks = new SemaphoreSlim[LockStripes];
         for (var i = 0; i < locks.Length; i++)
         {
@@ -83,6 +84,9 @@ public sealed class MailEngine : IMailEngine
 
     /// <summary>The full-text indexing, or <see langword="null"/> when the engine has no full-text index.</summary>
     internal MailIndexer? Indexer { get; }
+
+    /// <summary>The in-memory received-date views of recently queried accounts; <see langword="null"/> when turned off.</summary>
+    internal EmailViews? Views { get; }
 
     /// <inheritdoc />
     public IMailAccount OpenAccount(ulong accountId) => new MailAccount(this, accountId);
