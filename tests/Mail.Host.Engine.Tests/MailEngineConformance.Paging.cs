@@ -67,7 +67,7 @@ public abstract partial class MailEngineConformance
                         var start = (int)Math.Min(all.Count, position < 0 ? Math.Max(0, all.Count + position) : position);
                         Assert.Equal(start, page.Position);
                         Assert.Equal(all.Skip(start).Take(limit ?? int.MaxValue), page.Ids);
-                        Assert.Equal(total ? all.Count : null, page.Total);
+                        Assert.Equal(total ? (long)all.Count : null, page.Total);
                     }
 
                     if (all.Count > 2)
