@@ -421,7 +421,7 @@ internal static class EmailMethods
         EmailQueryResult page;
         try
         {
-            page = await call.Account.QueryEmailsAsync(query, call.CancellationToken).ConfigureAwait(false);
+            page = await call.Account.QueryEmailPageAsync(query, call.CancellationToken).ConfigureAwait(false);
         }
         catch (MailException ex) when (ex.Code == MailErrorCode.AnchorNotFound)
         {

@@ -63,7 +63,7 @@ public abstract partial class MailEngineConformance
                     foreach (var (position, limit, total) in new (long, int?, bool)[] { (0, 5, false), (0, 5, true), (7, 4, false), (-3, null, true), (100, 5, true), (2, null, false), (0, 0, true) })
                     {
                         var query = new EmailQuery { Filter = filter, Sort = sort, CollapseThreads = collapse, Position = position, Limit = limit, CalculateTotal = total };
-                        var page = await account.QueryEmailsAsync(query);
+                        var page = await account.QueryEmailPageAsync(query);
                         var start = (int)Math.Min(all.Count, position < 0 ? Math.Max(0, all.Count + position) : position);
                         Assert.Equal(start, page.Position);
                         Assert.Equal(all.Skip(start).Take(limit ?? int.MaxValue), page.Ids);
@@ -72,7 +72,7 @@ public abstract partial class MailEngineConformance
 
                     if (all.Count > 2)
                     {
-                        var anchored = await account.QueryEmailsAsync(new EmailQuery { Filter = filter, Sort = sort, CollapseThreads = collapse, Anchor = all[2], AnchorOffset = -1, Limit = 3 });
+                        var anchored = await account.QueryEmailPageAsync(new EmailQuery { Filter = filter, Sort = sort, CollapseThreads = collapse, Anchor = all[2], AnchorOffset = -1, Limit = 3 });
                         Assert.Equal(1, anchored.Position);
                         Assert.Equal(all.Skip(1).Take(3), anchored.Ids);
                     }
@@ -80,7 +80,7 @@ public abstract partial class MailEngineConformance
             }
         }
 
-        var missing = await Assert.ThrowsAsync<MailException>(async () => await account.QueryEmailsAsync(new EmailQuery { Filter = new MailFilter.InMailbox(work.Id), Anchor = 999_999 }));
+        var missing = await Assert.ThrowsAsync<MailException>(async () => await account.QueryEmailPageAsync(new EmailQuery { Filter = new MailFilter.InMailbox(work.Id), Anchor = 999_999 }));
         Assert.Equal(MailErrorCode.AnchorNotFound, missing.Code);
     }
 
@@ -104,7 +104,7 @@ public abstract partial class MailEngineConformance
 
         var other = NewEngine().OpenAccount(1);
         var third = await AppendRawAsync(other, inbox.Id, MailTestMessages.Simple("third"), null, day.AddHours(2));
-        var page = await account.QueryEmailsAsync(new EmailQuery { Filter = inInbox, Sort = newest, Limit = 2, CalculateTotal = true });
+        var page = await account.QueryEmailPageAsync(new EmailQuery { Filter = inInbox, Sort = newest, Limit = 2, CalculateTotal = true });
         Assert.Equal([third.EmailId, second.EmailId], page.Ids);
         Assert.Equal(3, page.Total);
 
@@ -116,7 +116,7 @@ public abstract partial class MailEngineConformance
         Assert.Equal([second.EmailId], await account.QueryEmailsAsync(new MailFilter.InMailbox(archive.Id), newest));
 
         await other.RemoveFromMailboxAsync(inbox.Id, [third.Uid]);
-        var after = await account.QueryEmailsAsync(new EmailQuery { Sort = newest, Limit = 10, CalculateTotal = true });
+        var after = await account.QueryEmailPageAsync(new EmailQuery { Sort = newest, Limit = 10, CalculateTotal = true });
         Assert.Equal([second.EmailId, first.EmailId], after.Ids);
         Assert.Equal(2, after.Total);
     }

@@ -1,6 +1,6 @@
 namespace Mail.Host.Mail;
 
-/// <summary>One page of results of <see cref="IMailAccount.QueryEmailsAsync(EmailQuery, CancellationToken)"/>.</summary>
+/// <summary>One page of results of <see cref="IMailAccount.QueryEmailPageAsync(EmailQuery, CancellationToken)"/>.</summary>
 public sealed record EmailQueryResult
 {
     /// <summary>The email ids of the page, in sort order.</summary>

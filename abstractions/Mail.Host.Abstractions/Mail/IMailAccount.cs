@@ -198,7 +198,7 @@ public interface IMailAccount
     /// <see cref="MailErrorCode.AnchorNotFound"/> when the anchor is not among the results; otherwise as
     /// <see cref="QueryEmailsAsync(MailFilter?, IReadOnlyList{MailSort}?, bool, CancellationToken)"/>.
     /// </exception>
-    async ValueTask<EmailQueryResult> QueryEmailsAsync(EmailQuery query, CancellationToken cancellationToken = default)
+    async ValueTask<EmailQueryResult> QueryEmailPageAsync(EmailQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var ids = await QueryEmailsAsync(query.Filter, query.Sort, query.CollapseThreads, cancellationToken).ConfigureAwait(false);

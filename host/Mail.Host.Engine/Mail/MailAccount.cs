@@ -459,7 +459,7 @@ internal sealed class MailAccount(MailEngine engine, ulong accountId) : IMailAcc
         return (await MailSearch.QueryPageAsync(engine, AccountId, head, query, cancellationToken).ConfigureAwait(false)).Ids;
     }
 
-    public async ValueTask<EmailQueryResult> QueryEmailsAsync(EmailQuery query, CancellationToken cancellationToken = default)
+    public async ValueTask<EmailQueryResult> QueryEmailPageAsync(EmailQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var head = await engine.EnsureAccountAsync(AccountId, cancellationToken).ConfigureAwait(false);
