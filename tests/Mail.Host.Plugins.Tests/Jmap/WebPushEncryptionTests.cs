@@ -52,7 +52,7 @@ public sealed class WebPushEncryptionTests
     }
 
     [Theory]
-    [InlineData("""{"p256dh":"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw5","auth":"BTBZMqHH6r4Tts7J_aSIgg"}""", "p256dh")]
+    [InlineData("""{"p256dh":"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw8","auth":"BTBZMqHH6r4Tts7J_aSIgg"}""", "p256dh")]
     [InlineData("""{"p256dh":"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcx","auth":"BTBZMqHH6r4Tts7J_aSIgg"}""", "p256dh")]
     [InlineData("""{"p256dh":"not base64!","auth":"BTBZMqHH6r4Tts7J_aSIgg"}""", "p256dh")]
     [InlineData("""{"p256dh":"BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4","auth":"BTBZMqHH6r4Tts7J_aSI"}""", "auth")]
