@@ -63,6 +63,40 @@ public abstract class FullTextStoreConformance : IAsyncLifetime
         await ExpectAsync(Account, FullTextFilter.Words(Subject, "review"), 1);
     }
 
+    /// <summary>
+    /// A query limited to candidates gives the candidates the whole query matches, ascending, and nothing of another
+    /// account, whether the candidates are few or many, and for words, phrases, prefixes and negations.
+    /// </summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task A_query_limited_to_candidates_keeps_the_matching_candidates()
+    {
+        for (ulong id = 1; id <= 40; id++)
+        {
+            await IndexAsync(Account, id, (Subject, id % 2 == 0 ? $"budget review {id}" : $"holiday plans {id}"), (Body, id % 3 == 0 ? "quarterly budget figures" : "nothing to see"));
+        }
+
+        await IndexAsync(OtherAccount, 2, (Subject, "budget review"));
+        var filters = new[]
+        {
+            FullTextFilter.Words(Subject, "budget"),
+            FullTextFilter.Words(null, "budget"),
+            FullTextFilter.Phrase(Body, "quarterly budget"),
+            FullTextFilter.Prefix(Subject, "holi"),
+            FullTextFilter.AllOf(FullTextFilter.Words(null, "budget"), FullTextFilter.NoneOf(FullTextFilter.Words(Body, "quarterly"))),
+        };
+        var candidateSets = new[] { new ulong[] { 2, 3, 6, 99 }, [.. Enumerable.Range(1, 40).Select(i => (ulong)i).Where(i => i % 5 != 0)], [] };
+        foreach (var filter in filters)
+        {
+            var all = await Store.QueryAsync(Account, filter);
+            foreach (var candidates in candidateSets)
+            {
+                var limited = await Store.QueryAsync(Account, filter, candidates);
+                Assert.Equal(all.Where(id => Array.IndexOf(candidates, id) >= 0).Order(), limited);
+            }
+        }
+    }
+
     /// <summary>A document matches only when every word of the query occurs in it.</summary>
     /// <returns>A task that completes with the test.</returns>
     [Fact]

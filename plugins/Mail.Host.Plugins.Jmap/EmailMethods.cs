@@ -243,6 +243,14 @@ internal static class EmailMethods
 
     private static async Task<List<string>> QueryIdsAsync(MethodCall call)
     {
+        var (filter, sort, collapse) = QueryArguments(call);
+        var ids = await call.Account.QueryEmailsAsync(filter, sort, collapse, call.CancellationToken).ConfigureAwait(false);
+        return [.. ids.Select(JmapIds.Email)];
+    }
+
+    /// <summary>The filter, sort and collapseThreads arguments of Email/query and Email/queryChanges.</summary>
+    private static (MailFilter? Filter, List<MailSort> Sort, bool Collapse) QueryArguments(MethodCall call)
+    {
         MailFilter? filter = null;
         if (call.Arguments["filter"] is { } node)
         {
@@ -288,9 +296,7 @@ internal static class EmailMethods
             }
         }
 
-        var collapse = call.OptionalBool("collapseThreads", false);
-        var ids = await call.Account.QueryEmailsAsync(filter, sort, collapse, call.CancellationToken).ConfigureAwait(false);
-        return [.. ids.Select(JmapIds.Email)];
+        return (filter, sort, call.OptionalBool("collapseThreads", false));
     }
 
     /// <summary>Turns a JMAP FilterOperator or FilterCondition into the engine's filter tree.</summary>
@@ -384,10 +390,58 @@ internal static class EmailMethods
     private static async Task<JsonObject> QueryAsync(MethodCall call)
     {
         call.RequireAccount();
-        var ids = await QueryIdsAsync(call).ConfigureAwait(false);
+
+        // The state is read first: the page is at least as new as the state it is reported with.
         var state = await call.Account.GetStateAsync(call.CancellationToken).ConfigureAwait(false);
-        var result = Standard.Page(call, ids, state, canCalculateChanges: true);
-        result["collapseThreads"] = call.OptionalBool("collapseThreads", false);
+        var (filter, sort, collapse) = QueryArguments(call);
+        var limit = call.OptionalLong("limit");
+        if (limit is < 0)
+        {
+            throw MethodErrorException.InvalidArguments("'limit' must not be negative.");
+        }
+
+        ulong? anchor = null;
+        if (call.OptionalString("anchor") is { } anchorId)
+        {
+            // An id of the wrong form is in no result.
+            anchor = JmapIds.TryParse('E', anchorId, out var n) ? n : throw new MethodErrorException("anchorNotFound", "The anchor is not in the results.");
+        }
+
+        var query = new EmailQuery
+        {
+            Filter = filter,
+            Sort = sort,
+            CollapseThreads = collapse,
+            Position = call.OptionalLong("position") ?? 0,
+            Anchor = anchor,
+            AnchorOffset = call.OptionalLong("anchorOffset") ?? 0,
+            Limit = limit is null ? null : (int)Math.Min(limit.Value, int.MaxValue),
+            CalculateTotal = call.OptionalBool("calculateTotal", false),
+        };
+        EmailQueryResult page;
+        try
+        {
+            page = await call.Account.QueryEmailPageAsync(query, call.CancellationToken).ConfigureAwait(false);
+        }
+        catch (MailException ex) when (ex.Code == MailErrorCode.AnchorNotFound)
+        {
+            throw new MethodErrorException("anchorNotFound", "The anchor is not in the results.");
+        }
+
+        var result = new JsonObject
+        {
+            ["accountId"] = call.User.AccountKey,
+            ["queryState"] = state,
+            ["canCalculateChanges"] = true,
+            ["position"] = page.Position,
+            ["ids"] = new JsonArray([.. page.Ids.Select(id => (JsonNode)JmapIds.Email(id))]),
+        };
+        if (page.Total is { } total)
+        {
+            result["total"] = total;
+        }
+
+        result["collapseThreads"] = collapse;
         return result;
     }
 

@@ -95,11 +95,33 @@ internal sealed class PushDelivery(JmapServer jmap, ILogger log)
         }
     }
 
-    /// <summary>POSTs a push object as RFC 8620 §7.2 asks: JSON, with a TTL header.</summary>
-    public async Task<bool> PostAsync(string url, JsonObject body, CancellationToken cancellationToken)
+    /// <summary>
+    /// POSTs a push object as RFC 8620 §7.2 asks: JSON, with a TTL header; encrypted for the subscription's client
+    /// (RFC 8291, <c>Content-Encoding: aes128gcm</c>) when it gave <c>keys</c>.
+    /// </summary>
+    public async Task<bool> PostAsync(string url, JsonObject body, JsonNode? keys, CancellationToken cancellationToken)
     {
-        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body.ToJsonString()));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        var json = Encoding.UTF8.GetBytes(body.ToJsonString());
+        ByteArrayContent content;
+        if (keys is not null)
+        {
+            if (!WebPushEncryption.TryParseKeys(keys, out var publicKey, out var auth, out var error) || json.Length > WebPushEncryption.MaxPlaintext)
+            {
+                logger.LogInformation("The push to {Url} was not sent: {Error}", url, json.Length > WebPushEncryption.MaxPlaintext ? "too large for one encrypted record" : error);
+                return false;
+            }
+
+            content = new ByteArrayContent(WebPushEncryption.Encrypt(json, publicKey, auth));
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            content.Headers.ContentEncoding.Add("aes128gcm");
+        }
+        else
+        {
+            content = new ByteArrayContent(json);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        }
+
+        using var owned = content;
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         request.Headers.TryAddWithoutValidation("TTL", "43200");
         try
@@ -154,8 +176,10 @@ internal sealed class PushDelivery(JmapServer jmap, ILogger log)
                     var url = entry.Value["url"]?.GetValue<string>() ?? string.Empty;
                     var types = entry.Value["types"] is JsonArray list ? list.Select(t => t?.ToString() ?? string.Empty).ToHashSet(StringComparer.Ordinal) : null;
                     var expires = DateTimeOffset.TryParse(entry.Value["expires"]?.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var e) ? e : DateTimeOffset.MaxValue;
+                    var keys = entry.Value["keys"]?.DeepClone();
                     if (subscriptions.TryGetValue(entry.Id, out var existing))
                     {
+                        existing.Keys = keys;
                         existing.Url = url;
                         existing.Types = types;
                         existing.Expires = expires;
@@ -163,7 +187,7 @@ internal sealed class PushDelivery(JmapServer jmap, ILogger log)
                     else
                     {
                         // A newly verified subscription hears of changes from now on.
-                        subscriptions[entry.Id] = new Subscription { Id = entry.Id, Url = url, Types = types, Expires = expires, LastSent = new(states) };
+                        subscriptions[entry.Id] = new Subscription { Id = entry.Id, Url = url, Keys = keys, Types = types, Expires = expires, LastSent = new(states) };
                     }
                 }
 
@@ -273,7 +297,7 @@ internal sealed class PushDelivery(JmapServer jmap, ILogger log)
                             [JmapIds.Account(account)] = new JsonObject(changed.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
                         },
                     };
-                    await owner.PostAsync(subscription.Url, body, cancellationToken).ConfigureAwait(false);
+                    await owner.PostAsync(subscription.Url, body, subscription.Keys, cancellationToken).ConfigureAwait(false);
                 }
             }
             finally
@@ -290,6 +314,9 @@ internal sealed class PushDelivery(JmapServer jmap, ILogger log)
         public required string Url { get; set; }
 
         public HashSet<string>? Types { get; set; }
+
+        /// <summary>The client's RFC 8291 keys, or <see langword="null"/> for pushes in the clear.</summary>
+        public JsonNode? Keys { get; set; }
 
         public DateTimeOffset Expires { get; set; }
 

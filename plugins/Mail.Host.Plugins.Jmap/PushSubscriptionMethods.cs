@@ -76,9 +76,9 @@ internal static class PushSubscriptionMethods
                     throw SetErrorException.InvalidProperties("'url' must be an absolute https URL.", "url");
                 }
 
-                if (input["keys"] is not null)
+                if (input["keys"] is { } keys && !WebPushEncryption.TryParseKeys(keys, out _, out _, out var keyError))
                 {
-                    throw SetErrorException.InvalidProperties("Encrypted push ('keys', RFC 8291) is not supported by this server: leave 'keys' null.", "keys");
+                    throw SetErrorException.InvalidProperties(keyError, "keys");
                 }
 
                 if (input["types"] is { } typesNode && (typesNode is not JsonArray typeList || typeList.Any(t => t is not JsonValue v || !v.TryGetValue<string>(out var name) || !JmapStates.PushTypes.Contains(name))))
@@ -113,7 +113,8 @@ internal static class PushSubscriptionMethods
                 call.Request.CreatedIds[creationId] = id;
                 result.Created[creationId] = new JsonObject { ["id"] = id, ["keys"] = null, ["expires"] = EmailMethods.Date(expires) };
                 var push = call.Server.PushDelivery;
-                _ = Task.Run(() => push.PostAsync(url, new JsonObject { ["@type"] = "PushVerification", ["pushSubscriptionId"] = id, ["verificationCode"] = code }, CancellationToken.None));
+                var verificationKeys = input["keys"]?.DeepClone();
+                _ = Task.Run(() => push.PostAsync(url, new JsonObject { ["@type"] = "PushVerification", ["pushSubscriptionId"] = id, ["verificationCode"] = code }, verificationKeys, CancellationToken.None));
             }
             catch (SetErrorException ex)
             {

@@ -10,6 +10,7 @@ public sealed class FakeServer : IDisposable
     private readonly TcpListener listener;
     private readonly CancellationTokenSource stop = new();
     private readonly Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour;
+    private readonly System.Threading.Channels.Channel<ReceivedMessage> received = System.Threading.Channels.Channel.CreateUnbounded<ReceivedMessage>();
     private int connections;
     private int messages;
 
@@ -29,6 +30,9 @@ public sealed class FakeServer : IDisposable
 
     /// <summary>How many connections were accepted.</summary>
     public int Connections => connections;
+
+    /// <summary>The messages <see cref="Recording"/> accepted, in order.</summary>
+    public System.Threading.Channels.ChannelReader<ReceivedMessage> Received => received.Reader;
 
     public static FakeServer Start(string address, int port, Func<FakeServer, NetworkStream, CancellationToken, Task> behaviour)
     {
@@ -123,6 +127,57 @@ public sealed class FakeServer : IDisposable
                     await Say(stream, "250 ok\r\n", cancellationToken);
                     break;
             }
+        }
+    }
+
+    /// <summary>Accepts every message like <see cref="Accepting"/> and keeps its envelope and content in <see cref="Received"/>.</summary>
+    public static async Task Recording(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
+    {
+        await Say(stream, "220 record.test ESMTP\r\n", cancellationToken);
+        string? from = null;
+        var to = new List<string>();
+        while (await ReadLineAsync(stream, cancellationToken) is { } line)
+        {
+            switch (line.Split(' ')[0].ToUpperInvariant())
+            {
+                case "EHLO":
+                    await Say(stream, "250-record.test\r\n250 8BITMIME\r\n", cancellationToken);
+                    break;
+                case "MAIL":
+                    from = PathOf(line);
+                    to.Clear();
+                    await Say(stream, "250 ok\r\n", cancellationToken);
+                    break;
+                case "RCPT":
+                    to.Add(PathOf(line));
+                    await Say(stream, "250 ok\r\n", cancellationToken);
+                    break;
+                case "DATA":
+                    await Say(stream, "354 go ahead\r\n", cancellationToken);
+                    var data = new StringBuilder();
+                    while (await ReadLineAsync(stream, cancellationToken) is { } text && text != ".")
+                    {
+                        data.Append(text.StartsWith('.') ? text[1..] : text).Append("\r\n");
+                    }
+
+                    Interlocked.Increment(ref server.messages);
+                    server.received.Writer.TryWrite(new ReceivedMessage(from ?? string.Empty, [.. to], data.ToString()));
+                    await Say(stream, "250 2.0.0 accepted\r\n", cancellationToken);
+                    break;
+                case "QUIT":
+                    await Say(stream, "221 bye\r\n", cancellationToken);
+                    return;
+                default:
+                    await Say(stream, "250 ok\r\n", cancellationToken);
+                    break;
+            }
+        }
+
+        static string PathOf(string command)
+        {
+            var open = command.IndexOf('<', StringComparison.Ordinal);
+            var close = command.IndexOf('>', open + 1);
+            return open < 0 || close < 0 ? string.Empty : command[(open + 1)..close];
         }
     }
 

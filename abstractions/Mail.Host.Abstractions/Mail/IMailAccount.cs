@@ -186,6 +186,59 @@ public interface IMailAccount
     ValueTask<IReadOnlyList<ulong>> QueryEmailsAsync(MailFilter? filter, IReadOnlyList<MailSort>? sort = null, bool collapseThreads = false, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Finds one page of the emails of the account that match a filter, in sort order (JMAP <c>Email/query</c> with
+    /// <c>position</c>, <c>anchor</c>, <c>limit</c> and <c>calculateTotal</c>). Gives the same ids as
+    /// <see cref="QueryEmailsAsync(MailFilter?, IReadOnlyList{MailSort}?, bool, CancellationToken)"/> cut to the page; an
+    /// engine may answer it without reading past the page. The default implementation lists every match and cuts.
+    /// </summary>
+    /// <param name="query">The filter, sort and page.</param>
+    /// <param name="cancellationToken">Cancels the search.</param>
+    /// <returns>The page, its position and, when asked, the total.</returns>
+    /// <exception cref="MailException">
+    /// <see cref="MailErrorCode.AnchorNotFound"/> when the anchor is not among the results; otherwise as
+    /// <see cref="QueryEmailsAsync(MailFilter?, IReadOnlyList{MailSort}?, bool, CancellationToken)"/>.
+    /// </exception>
+    async ValueTask<EmailQueryResult> QueryEmailPageAsync(EmailQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var ids = await QueryEmailsAsync(query.Filter, query.Sort, query.CollapseThreads, cancellationToken).ConfigureAwait(false);
+        long start;
+        if (query.Anchor is { } anchor)
+        {
+            var index = -1;
+            for (var i = 0; i < ids.Count; i++)
+            {
+                if (ids[i] == anchor)
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            if (index < 0)
+            {
+                throw new MailException(MailErrorCode.AnchorNotFound, "The anchor is not among the results.");
+            }
+
+            start = Math.Max(0, index + query.AnchorOffset);
+        }
+        else
+        {
+            start = query.Position < 0 ? Math.Max(0, ids.Count + query.Position) : query.Position;
+        }
+
+        start = Math.Min(start, ids.Count);
+        var count = (int)Math.Min(ids.Count - start, query.Limit ?? int.MaxValue);
+        var page = new ulong[Math.Max(0, count)];
+        for (var i = 0; i < page.Length; i++)
+        {
+            page[i] = ids[(int)start + i];
+        }
+
+        return new EmailQueryResult { Ids = page, Position = start, Total = query.CalculateTotal ? ids.Count : null };
+    }
+
+    /// <summary>
     /// Finds the messages of one mailbox that match a filter, in sort order (IMAP SEARCH and SORT). The cost is a scan
     /// of the mailbox's listing, plus metadata reads only for the emails a date, attachment or sort condition needs.
     /// </summary>

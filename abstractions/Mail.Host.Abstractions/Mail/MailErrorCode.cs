@@ -54,4 +54,7 @@ public enum MailErrorCode
 
     /// <summary>An argument is not valid: an unknown ACL identifier, a metadata entry name outside <c>/private</c> and <c>/shared</c>.</summary>
     InvalidArgument,
+
+    /// <summary>The anchor of a paged email query is not among its results (JMAP <c>anchorNotFound</c>).</summary>
+    AnchorNotFound,
 }

@@ -19,6 +19,39 @@ public interface IFullTextStore
     /// <returns>The matching document ids, ascending.</returns>
     ValueTask<IReadOnlyList<ulong>> QueryAsync(ulong accountId, FullTextFilter filter, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Finds which of some documents of one account match a filter: the same answer as
+    /// <see cref="QueryAsync(ulong, FullTextFilter, CancellationToken)"/> kept to <paramref name="candidates"/>, for a
+    /// search that only needs to know about a few documents (the newest page of a mailbox). A store can answer it by
+    /// looking at those documents only; the default implementation runs the whole query and keeps the candidates.
+    /// </summary>
+    /// <param name="accountId">The account searched.</param>
+    /// <param name="filter">The filter tree.</param>
+    /// <param name="candidates">The documents asked about, ascending, without duplicates.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The candidates that match, ascending.</returns>
+    async ValueTask<IReadOnlyList<ulong>> QueryAsync(ulong accountId, FullTextFilter filter, IReadOnlyList<ulong> candidates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
+        var all = await QueryAsync(accountId, filter, cancellationToken).ConfigureAwait(false);
+        var matches = new HashSet<ulong>(all);
+        var result = new List<ulong>();
+        foreach (var candidate in candidates)
+        {
+            if (matches.Contains(candidate))
+            {
+                result.Add(candidate);
+            }
+        }
+
+        return result;
+    }
+
     /// <summary>Removes one document from the index.</summary>
     /// <param name="accountId">The account.</param>
     /// <param name="documentId">The document.</param>

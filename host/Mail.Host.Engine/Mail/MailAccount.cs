@@ -455,8 +455,16 @@ internal sealed partial class MailAccount(MailEngine engine, ulong accountId) : 
 
     public async ValueTask<IReadOnlyList<ulong>> QueryEmailsAsync(MailFilter? filter, IReadOnlyList<MailSort>? sort = null, bool collapseThreads = false, CancellationToken cancellationToken = default)
     {
-        await engine.EnsureAccountAsync(AccountId, cancellationToken).ConfigureAwait(false);
-        return await MailSearch.QueryEmailsAsync(engine, AccountId, filter, sort, collapseThreads, cancellationToken).ConfigureAwait(false);
+        var head = await engine.EnsureAccountAsync(AccountId, cancellationToken).ConfigureAwait(false);
+        var query = new EmailQuery { Filter = filter, Sort = sort, CollapseThreads = collapseThreads };
+        return (await MailSearch.QueryPageAsync(engine, AccountId, head, query, cancellationToken).ConfigureAwait(false)).Ids;
+    }
+
+    public async ValueTask<EmailQueryResult> QueryEmailPageAsync(EmailQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var head = await engine.EnsureAccountAsync(AccountId, cancellationToken).ConfigureAwait(false);
+        return await MailSearch.QueryPageAsync(engine, AccountId, head, query, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<uint>> SearchMailboxAsync(ulong mailboxId, MailFilter? filter, IReadOnlyList<MailSort>? sort = null, CancellationToken cancellationToken = default)

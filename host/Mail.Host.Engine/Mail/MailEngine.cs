@@ -22,12 +22,16 @@ public sealed class MailEngine : IMailEngine
 {
     private const int LockStripes = 1024;
 
+    /// <summary>How many decoded message metadata are kept in memory (about a kilobyte or two each).</summary>
+    private const int MetadataCacheSize = 10_000;
+
     private const int MaxPrincipalNameBytes = 512;
 
     private readonly SemaphoreSlim[] locks;
     private readonly ILogger logger;
     private readonly ConcurrentDictionary<string, ulong> accountIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ulong, AccountDeliveries> deliveries = new();
+    private readonly ConcurrentDictionary<BlobHash, MessageMetadata> metadataCache = new();
     private MailAccess? access;
 
     /// <summary>Creates the engine.</summary>
@@ -58,6 +62,7 @@ public sealed class MailEngine : IMailEngine
         this.logger = logger ?? NullLogger.Instance;
         Notifier = new MailNotifier(this, lookup, this.logger);
         Indexer = fullText is null ? null : new MailIndexer(this, fullText);
+        Views = Options.QueryViewEmails > 0 ? new EmailViews(this) : null;
         locks = new SemaphoreSlim[LockStripes];
         for (var i = 0; i < locks.Length; i++)
         {
@@ -87,6 +92,9 @@ public sealed class MailEngine : IMailEngine
 
     /// <summary>The full-text indexing, or <see langword="null"/> when the engine has no full-text index.</summary>
     internal MailIndexer? Indexer { get; }
+
+    /// <summary>The in-memory received-date views of recently queried accounts; <see langword="null"/> when turned off.</summary>
+    internal EmailViews? Views { get; }
 
     /// <inheritdoc />
     public IMailAccount OpenAccount(ulong accountId) => new MailAccount(this, accountId);
@@ -387,9 +395,17 @@ public sealed class MailEngine : IMailEngine
     /// <summary>The metadata of a stored blob; parsed again from the blob when missing or in an older format.</summary>
     internal async ValueTask<MessageMetadata> GetMetadataAsync(BlobHash hash, long size, CancellationToken cancellationToken)
     {
+        // A blob's content never changes, so neither does what parsing it gives: the decoded metadata of recently read
+        // messages is kept, whatever process stored it.
+        if (metadataCache.TryGetValue(hash, out var cached))
+        {
+            return cached;
+        }
+
         var metadata = await References.ReadMetadataAsync(hash, cancellationToken).ConfigureAwait(false);
         if (metadata is not null)
         {
+            Remember(hash, metadata);
             return metadata;
         }
 
@@ -409,7 +425,18 @@ public sealed class MailEngine : IMailEngine
         }
 
         await References.WriteMetadataAsync(hash, MetadataCodec.Encode(metadata), cancellationToken).ConfigureAwait(false);
+        Remember(hash, metadata);
         return metadata;
+    }
+
+    private void Remember(BlobHash hash, MessageMetadata metadata)
+    {
+        if (metadataCache.Count >= MetadataCacheSize)
+        {
+            metadataCache.Clear();
+        }
+
+        metadataCache[hash] = metadata;
     }
 
     /// <summary>Parses a stored message again for what indexing it needs, when the text from its first parse is gone.</summary>

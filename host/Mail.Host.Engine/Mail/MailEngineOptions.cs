@@ -49,6 +49,14 @@ public sealed record MailEngineOptions
     /// </summary>
     public TimeSpan NotificationSafetyPollInterval { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How many email records, across accounts, are kept in memory in received-date order for email queries (default
+    /// 500,000; 0 turns the views off). A view is built on an account's first query and brought up to date from the
+    /// change log before each later one, so it is correct with several host processes; the least recently queried
+    /// accounts' views are dropped first. Without a view a query reads every email record of the account.
+    /// </summary>
+    public int QueryViewEmails { get; init; } = 500_000;
+
     /// <summary>Throws when a setting is out of range.</summary>
     internal void Validate()
     {
@@ -66,6 +74,7 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationPollInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationSafetyPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationSafetyPollInterval));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMailboxNameBytes, 900, nameof(MaxMailboxNameBytes));
+        ArgumentOutOfRangeException.ThrowIfNegative(QueryViewEmails, nameof(QueryViewEmails));
     }
 
     /// <summary>The most bytes of one metadata value (RFC 5464 entries of a mailbox or of the server).</summary>

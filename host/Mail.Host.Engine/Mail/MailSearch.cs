@@ -23,6 +23,7 @@ internal sealed class MailSearch
     private readonly Dictionary<MailFilter.Text, HashSet<ulong>> textMatches = [];
     private readonly Dictionary<ulong, List<EmailRecord>> threads = [];
     private readonly Dictionary<ulong, EmailRecord?> emails = [];
+    private readonly Dictionary<MailFilter.EmailIds, HashSet<ulong>> idSets = new(ReferenceEqualityComparer.Instance);
 
     private MailSearch(MailEngine engine, ulong accountId, bool inMailbox, CancellationToken cancellationToken)
     {
@@ -73,6 +74,306 @@ internal sealed class MailSearch
         }
 
         return matched.Select(c => c.EmailId).ToArray();
+    }
+
+    /// <summary>
+    /// One page of a search of every email of the account. With the account's <see cref="EmailView"/>, a sort by
+    /// received date and a filter on what the records hold (mailboxes, keywords, dates, sizes, ids) and text, the page
+    /// is read in received-date order and the search stops once it is full: text conditions are put to the full-text
+    /// index for the few emails in hand at a time. A total, an anchor or a position from the end reads every match,
+    /// still from the view. Any other query runs over the view's records as a full search and is cut to the page.
+    /// </summary>
+    public static async ValueTask<EmailQueryResult> QueryPageAsync(MailEngine engine, ulong accountId, AccountHead head, EmailQuery query, CancellationToken cancellationToken)
+    {
+        var search = new MailSearch(engine, accountId, inMailbox: false, cancellationToken);
+        search.Validate(query.Filter, query.Sort);
+        if (engine.Views is null)
+        {
+            var ids = await QueryEmailsAsync(engine, accountId, query.Filter, query.Sort, query.CollapseThreads, cancellationToken).ConfigureAwait(false);
+            return Page(ids, query);
+        }
+
+        var snapshot = await engine.Views.GetAsync(accountId, head, cancellationToken).ConfigureAwait(false);
+        if (query.Sort is { Count: 1 } sort && sort[0].Key == MailSortKey.ReceivedAt && (query.Filter is null || IsRecordFilter(query.Filter)))
+        {
+            return await search.WalkAsync(snapshot, query, sort[0].Descending).ConfigureAwait(false);
+        }
+
+        var scope = ScopeOf(query.Filter);
+        var candidates = new List<Candidate>(snapshot.Sorted.Length);
+        foreach (var email in snapshot.Sorted)
+        {
+            if (scope is null || email.IndexOf(scope.Value) >= 0)
+            {
+                candidates.Add(new Candidate(email.Id, 0, 0, email.InternalDateMs, email.Size, email.Keywords, null) { Email = email });
+            }
+        }
+
+        var matched = query.Filter is null ? candidates : await search.FilterAsync(query.Filter, candidates).ConfigureAwait(false);
+        await search.SortAsync(matched, query.Sort).ConfigureAwait(false);
+        var result = new List<ulong>(matched.Count);
+        var threads = query.CollapseThreads ? new HashSet<ulong>() : null;
+        foreach (var candidate in matched)
+        {
+            if (threads is null || threads.Add(candidate.Email!.ThreadId))
+            {
+                result.Add(candidate.EmailId);
+            }
+        }
+
+        return Page(result, query);
+    }
+
+    /// <summary>Cuts a full, sorted result to the page a query asks for.</summary>
+    private static EmailQueryResult Page(IReadOnlyList<ulong> ids, EmailQuery query)
+    {
+        long start;
+        if (query.Anchor is { } anchor)
+        {
+            var index = -1;
+            for (var i = 0; i < ids.Count; i++)
+            {
+                if (ids[i] == anchor)
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            if (index < 0)
+            {
+                throw new MailException(MailErrorCode.AnchorNotFound, "The anchor is not among the results.");
+            }
+
+            start = Math.Max(0, index + query.AnchorOffset);
+        }
+        else
+        {
+            start = query.Position < 0 ? Math.Max(0, ids.Count + query.Position) : query.Position;
+        }
+
+        start = Math.Min(start, ids.Count);
+        var count = (int)Math.Min(ids.Count - start, query.Limit ?? int.MaxValue);
+        var page = new ulong[Math.Max(0, count)];
+        for (var i = 0; i < page.Length; i++)
+        {
+            page[i] = ids[(int)start + i];
+        }
+
+        return new EmailQueryResult { Ids = page, Position = start, Total = query.CalculateTotal ? ids.Count : null };
+    }
+
+    /// <summary>Whether a filter only asks what an email record and the full-text index answer.</summary>
+    private static bool IsRecordFilter(MailFilter filter) => filter switch
+    {
+        MailFilter.And and => and.Operands.All(IsRecordFilter),
+        MailFilter.Or or => or.Operands.All(IsRecordFilter),
+        MailFilter.Not not => IsRecordFilter(not.Operand),
+        MailFilter.InMailbox or MailFilter.InMailboxOtherThan or MailFilter.EmailIds or MailFilter.Size or MailFilter.Received
+            or MailFilter.HasKeyword or MailFilter.Text => true,
+        _ => false,
+    };
+
+    /// <summary>The text conditions of a filter, each once.</summary>
+    private static void CollectText(MailFilter filter, HashSet<MailFilter.Text> texts)
+    {
+        switch (filter)
+        {
+            case MailFilter.And and:
+                foreach (var operand in and.Operands)
+                {
+                    CollectText(operand, texts);
+                }
+
+                break;
+            case MailFilter.Or or:
+                foreach (var operand in or.Operands)
+                {
+                    CollectText(operand, texts);
+                }
+
+                break;
+            case MailFilter.Not not:
+                CollectText(not.Operand, texts);
+                break;
+            case MailFilter.Text text:
+                texts.Add(text);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Whether a record passes what can be told without the full-text index: the operands of a top-level And that
+    /// have no text condition. The rest of the filter is checked once the text conditions are answered.
+    /// </summary>
+    private bool PassesWithoutText(MailFilter filter, EmailRecord email, Dictionary<MailFilter.Text, HashSet<ulong>> texts)
+    {
+        if (filter is MailFilter.And and)
+        {
+            foreach (var operand in and.Operands)
+            {
+                if (!HasText(operand) && !RecordMatches(operand, email, texts))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        return HasText(filter) || RecordMatches(filter, email, texts);
+    }
+
+    private static bool HasText(MailFilter filter) => filter switch
+    {
+        MailFilter.Text => true,
+        MailFilter.And and => and.Operands.Any(HasText),
+        MailFilter.Or or => or.Operands.Any(HasText),
+        MailFilter.Not not => HasText(not.Operand),
+        _ => false,
+    };
+
+    /// <summary>Evaluates a record filter (see <see cref="IsRecordFilter"/>) on one email, with the text conditions answered.</summary>
+    private bool RecordMatches(MailFilter filter, EmailRecord email, Dictionary<MailFilter.Text, HashSet<ulong>> texts)
+    {
+        switch (filter)
+        {
+            case MailFilter.And and:
+                foreach (var operand in and.Operands)
+                {
+                    if (!RecordMatches(operand, email, texts))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case MailFilter.Or or:
+                foreach (var operand in or.Operands)
+                {
+                    if (RecordMatches(operand, email, texts))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case MailFilter.Not not:
+                return !RecordMatches(not.Operand, email, texts);
+            case MailFilter.InMailbox inMailbox:
+                return email.IndexOf(inMailbox.MailboxId) >= 0;
+            case MailFilter.InMailboxOtherThan other:
+                return email.Mailboxes.Any(m => !other.MailboxIds.Contains(m.MailboxId));
+            case MailFilter.EmailIds ids:
+                if (!idSets.TryGetValue(ids, out var set))
+                {
+                    set = ids.Ids.ToHashSet();
+                    idSets[ids] = set;
+                }
+
+                return set.Contains(email.Id);
+            case MailFilter.Size size:
+                return (size.Minimum is null || email.Size >= size.Minimum) && (size.Below is null || email.Size < size.Below);
+            case MailFilter.Received received:
+                return InRange(email.InternalDateMs, received.Since, received.Before);
+            case MailFilter.HasKeyword keyword:
+                return HasKeyword(email.Keywords, keyword.Keyword);
+            case MailFilter.Text text:
+                return texts.TryGetValue(text, out var matches) && matches.Contains(email.Id);
+            default:
+                throw new ArgumentException($"{filter.GetType().Name} is not answered from email records.", nameof(filter));
+        }
+    }
+
+    /// <summary>Reads the view in received-date order, keeping the matches, until the page is known.</summary>
+    private async ValueTask<EmailQueryResult> WalkAsync(EmailView.Snapshot snapshot, EmailQuery query, bool descending)
+    {
+        var filter = query.Filter;
+        var texts = new HashSet<MailFilter.Text>();
+        if (filter is not null)
+        {
+            CollectText(filter, texts);
+        }
+
+        var threads = query.CollapseThreads ? new HashSet<ulong>() : null;
+        var answered = new Dictionary<MailFilter.Text, HashSet<ulong>>();
+        var everything = query.CalculateTotal || query.Anchor is not null || query.Position < 0 || query.Limit is null || texts.Count == 0;
+        if (everything)
+        {
+            // Every match is needed (or none costs more than a look at the record): text conditions are answered once
+            // for the whole account.
+            foreach (var text in texts)
+            {
+                answered[text] = await TextMatchesAsync(text).ConfigureAwait(false);
+            }
+
+            var wanted = query.Anchor is null && query.Position >= 0 && query.Limit is { } cap && !query.CalculateTotal ? query.Position + cap : long.MaxValue;
+            var all = new List<ulong>();
+            foreach (var email in snapshot.InOrder(descending))
+            {
+                if ((filter is null || RecordMatches(filter, email, answered)) && (threads is null || threads.Add(email.ThreadId)))
+                {
+                    all.Add(email.Id);
+                    if (all.Count >= wanted)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            var page = Page(all, query);
+            return query.CalculateTotal ? page : page with { Total = null };
+        }
+
+        // A page without a total: the emails are taken in order a batch at a time, the text conditions answered by the
+        // full-text index for that batch only, until the page is full.
+        var indexer = engine.Indexer!;
+        await indexer.WaitForAccountAsync(accountId, cancellationToken).ConfigureAwait(false);
+        var needed = query.Position + query.Limit!.Value;
+        var found = new List<ulong>();
+        var batchSize = 64;
+        var batch = new List<EmailRecord>(batchSize);
+        using var order = snapshot.InOrder(descending).GetEnumerator();
+        var more = true;
+        while (more && found.Count < needed)
+        {
+            batch.Clear();
+            while (batch.Count < batchSize && (more = order.MoveNext()))
+            {
+                if (PassesWithoutText(filter!, order.Current, answered))
+                {
+                    batch.Add(order.Current);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            var ids = batch.Select(e => e.Id).Order().ToArray();
+            foreach (var text in texts)
+            {
+                var matches = await indexer.Store.QueryAsync(accountId, MatchOf(text), ids, cancellationToken).ConfigureAwait(false);
+                answered[text] = matches.ToHashSet();
+            }
+
+            foreach (var email in batch)
+            {
+                if (RecordMatches(filter!, email, answered) && (threads is null || threads.Add(email.ThreadId)))
+                {
+                    found.Add(email.Id);
+                    if (found.Count >= needed)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            batchSize = Math.Min(batchSize * 4, 16384);
+        }
+
+        return Page(found, query);
     }
 
     /// <summary>The emails of a thread, oldest first.</summary>
@@ -344,13 +645,9 @@ internal sealed class MailSearch
         }
     }
 
-    private async ValueTask<HashSet<ulong>> TextMatchesAsync(MailFilter.Text text)
+    /// <summary>A text condition as the full-text index takes it.</summary>
+    private static FullTextFilter.Match MatchOf(MailFilter.Text text)
     {
-        if (textMatches.TryGetValue(text, out var cached))
-        {
-            return cached;
-        }
-
         var field = text.Field switch
         {
             MailTextField.Any => null,
@@ -363,13 +660,23 @@ internal sealed class MailSearch
             MailTextField.AttachmentName => FullTextFieldNames.Attachment,
             _ => throw new ArgumentOutOfRangeException(nameof(text), text.Field, "Unknown text field."),
         };
+        return new FullTextFilter.Match(field, text.Value, text.Kind);
+    }
+
+    private async ValueTask<HashSet<ulong>> TextMatchesAsync(MailFilter.Text text)
+    {
+        if (textMatches.TryGetValue(text, out var cached))
+        {
+            return cached;
+        }
+
         var indexer = engine.Indexer!;
 
         // Deliveries are indexed after they are acknowledged; what this process delivered to the account so far is
         // indexed before the index is asked, so a search never misses a message that was reported delivered.
         await indexer.WaitForAccountAsync(accountId, cancellationToken).ConfigureAwait(false);
         var store = indexer.Store;
-        var ids = await store.QueryAsync(accountId, new FullTextFilter.Match(field, text.Value, text.Kind), cancellationToken).ConfigureAwait(false);
+        var ids = await store.QueryAsync(accountId, MatchOf(text), cancellationToken).ConfigureAwait(false);
         var set = ids.ToHashSet();
         textMatches[text] = set;
         return set;

@@ -112,6 +112,23 @@ public sealed class DataStoreFullTextStore : IFullTextStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Each term is read only for the candidates: one key each when they are few, else the span they cover.</remarks>
+    public async ValueTask<IReadOnlyList<ulong>> QueryAsync(ulong accountId, FullTextFilter filter, IReadOnlyList<ulong> candidates, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(candidates);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+
+        var scope = SortedIds.Normalize([.. candidates]);
+        var query = new Query(accountId, cancellationToken);
+        return await EvaluateAsync(query, filter, scope).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async ValueTask RemoveAsync(ulong accountId, ulong documentId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -172,6 +172,7 @@ internal sealed class HostManifest
             PendingReferenceTimeout = TimeSpan.FromSeconds(Number("PendingReferenceTimeoutSeconds", 1, 7 * 86400, (long)settings.PendingReferenceTimeout.TotalSeconds)),
             MaxMessageSize = Number("MaxMessageSizeBytes", 1024, 1L << 31, settings.MaxMessageSize),
             NotificationPollInterval = TimeSpan.FromMilliseconds(Number("NotificationPollMilliseconds", 50, 60_000, (long)settings.NotificationPollInterval.TotalMilliseconds)),
+            QueryViewEmails = (int)Number("QueryViewEmails", 0, 100_000_000, settings.QueryViewEmails),
         };
     }
 

@@ -26,4 +26,10 @@ internal sealed record MailSettings
     /// publish/subscribe is configured (<c>Mail:NotificationPollMilliseconds</c>, default 500).
     /// </summary>
     public TimeSpan NotificationPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How many email records, across accounts, are kept in memory in received-date order for Email/query
+    /// (<c>Mail:QueryViewEmails</c>, default 500,000; 0 turns the views off).
+    /// </summary>
+    public int QueryViewEmails { get; init; } = 500_000;
 }

@@ -165,6 +165,7 @@ internal static class MailServer
             ChangeRetention = settings.ChangeRetention,
             PendingReferenceTimeout = settings.PendingReferenceTimeout,
             NotificationPollInterval = settings.NotificationPollInterval,
+            QueryViewEmails = settings.QueryViewEmails,
         };
         var lookup = stores.Serves(StoreRoles.Lookup) && stores.IsNative(StoreRoles.Lookup) ? stores.Lookup : null;
         var fullText = stores.Serves(StoreRoles.FullText) ? stores.FullText : null;
