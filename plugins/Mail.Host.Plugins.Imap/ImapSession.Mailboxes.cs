@@ -168,13 +168,23 @@ internal sealed partial class ImapSession
         var reference = ToInternalName(parser.ReadAString());
         parser.ExpectSpace();
         var patterns = new List<string>();
+
+        // A pattern that is not valid modified UTF-7 names no mailbox: it matches nothing rather than failing LIST.
+        void AddPattern(string raw)
+        {
+            if (ToInternalPattern(raw) is { } pattern)
+            {
+                patterns.Add(pattern);
+            }
+        }
+
         if (!lsub && parser.Peek() == (byte)'(')
         {
-            parser.ReadList(() => patterns.Add(ToInternalName(parser.ReadAString())));
+            parser.ReadList(() => AddPattern(parser.ReadAString()));
         }
         else
         {
-            patterns.Add(ToInternalName(ReadListPattern(parser)));
+            AddPattern(ReadListPattern(parser));
         }
 
         if (!lsub && parser.TrySpace())
@@ -232,7 +242,18 @@ internal sealed partial class ImapSession
                 continue;
             }
 
-            if (selectSubscribed && !mailbox.IsSubscribed)
+            var noSelect = false;
+            if (lsub && !mailbox.IsSubscribed)
+            {
+                // RFC 3501 §6.3.9: a "%" that stops above a subscribed mailbox returns its parent, flagged \Noselect.
+                var prefix = mailbox.Name + separator;
+                noSelect = mailboxes.Any(m => m.IsSubscribed && m.Name.StartsWith(prefix, StringComparison.Ordinal) && !regexes.Any(r => r.IsMatch(m.Name)));
+                if (!noSelect)
+                {
+                    continue;
+                }
+            }
+            else if (selectSubscribed && !mailbox.IsSubscribed)
             {
                 if (!recursive)
                 {
@@ -253,18 +274,26 @@ internal sealed partial class ImapSession
             }
 
             var attributes = new List<string>();
-            if (returnChildren || lsub)
+            if (lsub)
+            {
+                // LSUB gives only what RFC 3501 defines for it: \Noselect for a parent that is not subscribed itself.
+                if (noSelect)
+                {
+                    attributes.Add("\\Noselect");
+                }
+            }
+            else if (returnChildren)
             {
                 var prefix = mailbox.Name + separator;
                 attributes.Add(names.Any(n => n.StartsWith(prefix, StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren");
             }
 
-            if (returnSubscribed && mailbox.IsSubscribed)
+            if (!lsub && returnSubscribed && mailbox.IsSubscribed)
             {
                 attributes.Add("\\Subscribed");
             }
 
-            if (returnSpecialUse && AttributeOf(mailbox.Role) is { } use)
+            if (!lsub && returnSpecialUse && AttributeOf(mailbox.Role) is { } use)
             {
                 attributes.Add(use);
             }
@@ -290,12 +319,7 @@ internal sealed partial class ImapSession
     /// <summary>Reads a list-mailbox: an astring that may also hold <c>%</c> and <c>*</c>.</summary>
     private static string ReadListPattern(ImapParser parser)
     {
-        if (parser.Peek() is (byte)'"' or (byte)'{' or (byte)'~')
-        {
-            return parser.ReadAString();
-        }
-
-        return parser.ReadAtom();
+        return parser.ReadAString();
     }
 
     private static Regex PatternRegex(string pattern, char separator)
