@@ -69,6 +69,12 @@ internal sealed partial class ImapSession
         }
 
         var mailbox = await Account.CreateMailboxAsync(name, role).ConfigureAwait(false);
+        if (mailbox.IsSubscribed)
+        {
+            // IMAP CREATE does not subscribe (RFC 9051 §6.3.4): SUBSCRIBE does.
+            await Account.SetSubscribedAsync(mailbox.Id, false).ConfigureAwait(false);
+        }
+
         Ok($"[MAILBOXID (F{mailbox.Id})] CREATE completed");
     }
 

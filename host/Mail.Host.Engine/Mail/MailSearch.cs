@@ -551,13 +551,31 @@ internal sealed class MailSearch
         {
             MailSortKey.SentAt => envelope.Date?.ToUnixTimeMilliseconds() ?? candidate.InternalDateMs,
             MailSortKey.Subject => BaseSubject(envelope.Subject),
-            MailSortKey.From => Mailbox(envelope.From),
-            MailSortKey.To => Mailbox(envelope.To),
-            MailSortKey.Cc => Mailbox(envelope.Cc),
-            MailSortKey.DisplayFrom => Display(envelope.From),
-            MailSortKey.DisplayTo => Display(envelope.To),
+            MailSortKey.From => GroupFirst(envelope, "from") ?? Mailbox(envelope.From),
+            MailSortKey.To => GroupFirst(envelope, "to") ?? Mailbox(envelope.To),
+            MailSortKey.Cc => GroupFirst(envelope, "cc") ?? Mailbox(envelope.Cc),
+            MailSortKey.DisplayFrom => GroupFirst(envelope, "from") ?? Display(envelope.From),
+            MailSortKey.DisplayTo => GroupFirst(envelope, "to") ?? Display(envelope.To),
             _ => throw new ArgumentOutOfRangeException(nameof(criterion), criterion.Key, "Unknown sort key."),
         };
+    }
+
+    /// <summary>
+    /// The name of the group the field starts with (<c>To: team: a@x, b@y;</c>), in upper case, which IMAP takes as the
+    /// first address (its ENVELOPE shows the group's start as an address whose mailbox is the group name); null
+    /// when the field starts with a plain address.
+    /// </summary>
+    private static string? GroupFirst(MessageEnvelope envelope, string field)
+    {
+        foreach (var group in envelope.Groups)
+        {
+            if (group.Field == field)
+            {
+                return group.Start == 0 ? AsciiUpper(group.Name) : null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>RFC 5256 §2.3's addr-mailbox of the first address: the local part, without case.</summary>
