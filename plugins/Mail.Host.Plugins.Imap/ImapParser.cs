@@ -21,6 +21,9 @@ internal sealed class ImapParser(ImapCommand command)
     /// <summary>The next byte, or 0 at the end of a line.</summary>
     public byte Peek() => position < Line.Length ? Line[position] : (byte)0;
 
+    /// <summary>The byte after the next one, or 0 past the end of a line.</summary>
+    public byte PeekNext() => position + 1 < Line.Length ? Line[position + 1] : (byte)0;
+
     public static bool IsValidTag(string tag)
     {
         if (tag.Length == 0)

@@ -472,9 +472,10 @@ internal sealed partial class ImapSession
             {
                 var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 Volatile.Write(ref changeWaiter, waiter);
-                if (Volatile.Read(ref changeSignal) == 1)
+                if (Volatile.Read(ref changeSignal) == 1 || (notifyGroups is not null && Volatile.Read(ref notifySignal) == 1))
                 {
                     await SyncAsync(allowExpunge: true).ConfigureAwait(false);
+                    await NotifyAsync(allowExpunge: true).ConfigureAwait(false);
                     await FlushAsync().ConfigureAwait(false);
                 }
 
