@@ -127,6 +127,13 @@ internal sealed partial class ImapSession
         parser.ExpectSpace();
         var name = ReadMailboxName(parser);
         parser.ExpectEnd();
+        if (!subscribe && await Account.FindMailboxAsync(name).ConfigureAwait(false) is null
+            && await Account.RemoveOrphanSubscriptionAsync(name).ConfigureAwait(false))
+        {
+            Ok("UNSUBSCRIBE completed");
+            return;
+        }
+
         var mailbox = await FindMailboxAsync(name).ConfigureAwait(false);
         await Account.SetSubscribedAsync(mailbox.Id, subscribe).ConfigureAwait(false);
         Ok($"{(subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE")} completed");
@@ -267,7 +274,8 @@ internal sealed partial class ImapSession
                 }
 
                 var prefix = mailbox.Name + separator;
-                childSubscribed = mailboxes.Any(m => m.IsSubscribed && m.Name.StartsWith(prefix, StringComparison.Ordinal));
+                // CHILDINFO stands for subscribed descendants the patterns do not list themselves (RFC 5258 §4).
+                childSubscribed = mailboxes.Any(m => m.IsSubscribed && m.Name.StartsWith(prefix, StringComparison.Ordinal) && !regexes.Any(r => r.IsMatch(m.Name)));
                 if (!childSubscribed)
                 {
                     continue;
@@ -317,6 +325,18 @@ internal sealed partial class ImapSession
             }
 
             await FlushIfFullAsync().ConfigureAwait(false);
+        }
+
+        if (selectSubscribed)
+        {
+            // Subscriptions outlive their mailboxes (RFC 9051 §6.3.7): a deleted one is listed \NonExistent (RFC 5258 §3.4).
+            foreach (var orphan in await Account.GetOrphanSubscriptionsAsync().ConfigureAwait(false))
+            {
+                if (!names.Contains(orphan) && regexes.Any(r => r.IsMatch(orphan)))
+                {
+                    Send($"* {command} ({(lsub ? "\\Noselect" : "\\Subscribed \\NonExistent")}) \"{separator}\" {MailboxAString(orphan)}");
+                }
+            }
         }
 
         Ok($"{command} completed");
