@@ -11,6 +11,9 @@ internal sealed class ImapCommandReader(LineConnection connection, ImapListenerO
 {
     public const int LiteralMinusLimit = 4096;
 
+    /// <summary>Held by whoever writes to the connection while a command may be being read (NOTIFY).</summary>
+    public SemaphoreSlim OutputLock { get; } = new(1, 1);
+
     public async ValueTask<(ImapReadStatus Status, ImapCommand? Command, string Tag)> ReadAsync(CancellationToken cancellationToken)
     {
         var lines = new List<byte[]>(1);
@@ -43,8 +46,17 @@ internal sealed class ImapCommandReader(LineConnection connection, ImapListenerO
 
             if (!nonSync)
             {
-                connection.WriteLine("+ Ready for literal data");
-                await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
+                // NOTIFY may be writing while a command is read: the output is taken in turn.
+                await OutputLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    connection.WriteLine("+ Ready for literal data");
+                    await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    OutputLock.Release();
+                }
             }
 
             literals.Add(await ReadBytesAsync((int)size, cancellationToken).ConfigureAwait(false));

@@ -11,17 +11,33 @@ internal static class ImapFormat
         builder.Append('(');
         builder.AppendString(envelope.Date is { } date ? ImapText.Rfc5322Date(date) : null, utf8).Append(' ');
         builder.AppendString(envelope.Subject, utf8).Append(' ');
-        AppendAddresses(builder, envelope.From, utf8);
+        AppendAddresses(builder, envelope, "from", envelope.From, utf8);
         builder.Append(' ');
-        AppendAddresses(builder, envelope.Sender.Count > 0 ? envelope.Sender : envelope.From, utf8);
+        if (envelope.Sender.Count > 0)
+        {
+            AppendAddresses(builder, envelope, "sender", envelope.Sender, utf8);
+        }
+        else
+        {
+            AppendAddresses(builder, envelope, "from", envelope.From, utf8);
+        }
+
         builder.Append(' ');
-        AppendAddresses(builder, envelope.ReplyTo.Count > 0 ? envelope.ReplyTo : envelope.From, utf8);
+        if (envelope.ReplyTo.Count > 0 || envelope.Groups.Any(g => g.Field == "reply-to"))
+        {
+            AppendAddresses(builder, envelope, "reply-to", envelope.ReplyTo, utf8);
+        }
+        else
+        {
+            AppendAddresses(builder, envelope, "from", envelope.From, utf8);
+        }
+
         builder.Append(' ');
-        AppendAddresses(builder, envelope.To, utf8);
+        AppendAddresses(builder, envelope, "to", envelope.To, utf8);
         builder.Append(' ');
-        AppendAddresses(builder, envelope.Cc, utf8);
+        AppendAddresses(builder, envelope, "cc", envelope.Cc, utf8);
         builder.Append(' ');
-        AppendAddresses(builder, envelope.Bcc, utf8);
+        AppendAddresses(builder, envelope, "bcc", envelope.Bcc, utf8);
         builder.Append(' ');
         builder.AppendString(envelope.InReplyTo.Count > 0 ? string.Join(' ', envelope.InReplyTo.Select(Bracket)) : null, utf8).Append(' ');
         builder.AppendString(envelope.MessageId is { } id ? Bracket(id) : null, utf8);
@@ -99,25 +115,55 @@ internal static class ImapFormat
 
     private static string Bracket(string id) => id.StartsWith('<') ? id : "<" + id + ">";
 
-    private static void AppendAddresses(StringBuilder builder, IReadOnlyList<EmailAddress> addresses, bool utf8)
+    /// <summary>
+    /// An address list of ENVELOPE (RFC 9051 §7.5.2), with each group shown as its start (NIL NIL "name" NIL), its
+    /// members and its end (NIL NIL NIL NIL).
+    /// </summary>
+    private static void AppendAddresses(StringBuilder builder, MessageEnvelope envelope, string field, IReadOnlyList<EmailAddress> addresses, bool utf8)
     {
-        if (addresses.Count == 0)
+        var groups = envelope.Groups.Count == 0 ? [] : envelope.Groups.Where(g => g.Field == field).ToList();
+        if (addresses.Count == 0 && groups.Count == 0)
         {
             builder.Append("NIL");
             return;
         }
 
         builder.Append('(');
-        foreach (var address in addresses)
+        var next = 0;
+        foreach (var group in groups)
         {
-            var at = address.Address.LastIndexOf('@');
-            var mailbox = at < 0 ? address.Address : address.Address[..at];
-            var host = at < 0 ? null : address.Address[(at + 1)..];
-            builder.Append('(').AppendString(string.IsNullOrEmpty(address.Name) ? null : address.Name, utf8).Append(" NIL ");
-            builder.AppendString(mailbox, utf8).Append(' ').AppendString(host ?? string.Empty, utf8).Append(')');
+            var start = Math.Clamp(group.Start, next, addresses.Count);
+            var end = Math.Clamp(group.Start + group.Count, start, addresses.Count);
+            for (; next < start; next++)
+            {
+                AppendAddress(builder, addresses[next], utf8);
+            }
+
+            builder.Append("(NIL NIL ").AppendString(group.Name, utf8).Append(" NIL)");
+            for (; next < end; next++)
+            {
+                AppendAddress(builder, addresses[next], utf8);
+            }
+
+            builder.Append("(NIL NIL NIL NIL)");
+        }
+
+        for (; next < addresses.Count; next++)
+        {
+            AppendAddress(builder, addresses[next], utf8);
         }
 
         builder.Append(')');
+    }
+
+    private static void AppendAddress(StringBuilder builder, EmailAddress address, bool utf8)
+    {
+        var at = address.Address.LastIndexOf('@');
+        var mailbox = at < 0 ? address.Address : address.Address[..at];
+        var host = at < 0 ? null : address.Address[(at + 1)..];
+        builder.Append('(').AppendString(string.IsNullOrEmpty(address.Name) ? null : address.Name, utf8).Append(' ');
+        builder.AppendString(address.Route, utf8).Append(' ');
+        builder.AppendString(mailbox, utf8).Append(' ').AppendString(host ?? string.Empty, utf8).Append(')');
     }
 
     private static void AppendParameters(StringBuilder builder, IReadOnlyList<KeyValuePair<string, string>> parameters, bool utf8)

@@ -21,6 +21,9 @@ internal sealed class ImapParser(ImapCommand command)
     /// <summary>The next byte, or 0 at the end of a line.</summary>
     public byte Peek() => position < Line.Length ? Line[position] : (byte)0;
 
+    /// <summary>The byte after the next one, or 0 past the end of a line.</summary>
+    public byte PeekNext() => position + 1 < Line.Length ? Line[position + 1] : (byte)0;
+
     public static bool IsValidTag(string tag)
     {
         if (tag.Length == 0)
@@ -141,13 +144,44 @@ internal sealed class ImapParser(ImapCommand command)
     /// <summary>Reads a string that may be an atom, a quoted string or a literal (astring), as UTF-8 text.</summary>
     public string ReadAString()
     {
-        var b = Peek();
-        if (b is (byte)'"' or (byte)'{' or (byte)'~')
+        if (PeekString())
         {
             return Decode(ReadStringBytes());
         }
 
-        return ReadAtom();
+        return ReadAStringAtom();
+    }
+
+    /// <summary>
+    /// True when a quoted string or a literal starts here: <c>"</c>, <c>{</c>, or <c>~{</c> (a <c>~</c> alone starts an
+    /// atom such as <c>~foo</c>).
+    /// </summary>
+    public bool PeekString()
+    {
+        var b = Peek();
+        return b is (byte)'"' or (byte)'{'
+            || (b == (byte)'~' && position + 1 < Line.Length && Line[position + 1] == (byte)'{');
+    }
+
+    /// <summary>
+    /// Reads the atom form of an astring or list-mailbox (RFC 9051 §9: ASTRING-CHAR, list-wildcards): up to a space,
+    /// parenthesis, quote, <c>{</c> or control character; brackets are ordinary characters here.
+    /// </summary>
+    public string ReadAStringAtom()
+    {
+        var line = Line;
+        var start = position;
+        while (position < line.Length && line[position] is not ((byte)' ' or (byte)'(' or (byte)')' or (byte)'"' or (byte)'{' or < 0x20 or 0x7F))
+        {
+            position++;
+        }
+
+        if (position == start)
+        {
+            throw new ImapParseException(AtEnd ? "Missing arguments" : "Expected an atom");
+        }
+
+        return Encoding.UTF8.GetString(line[start..position]);
     }
 
     /// <summary>Reads a quoted string or a literal (string) as bytes.</summary>
@@ -159,7 +193,7 @@ internal sealed class ImapParser(ImapCommand command)
             return ReadQuoted();
         }
 
-        if (b is (byte)'{' or (byte)'~')
+        if (PeekString())
         {
             return ReadLiteral(out _);
         }

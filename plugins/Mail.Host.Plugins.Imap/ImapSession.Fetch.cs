@@ -438,13 +438,26 @@ internal sealed partial class ImapSession
 
         if (item.Kind is FetchKind.Binary or FetchKind.BinarySize)
         {
-            if (part.MediaType is "multipart" || (part.MediaType == "message" && item.Path.Length > 0))
+            byte[] decoded;
+            if (item.Path.Length == 0 || part.MediaType is "multipart" or "message")
             {
-                throw new ImapNoException("BINARY applies to single parts only", "UNKNOWN-CTE");
+                // A whole message, multipart or encapsulated message (RFC 3516 §4.2): its content as stored, which is
+                // already its binary form when no part below it has a content transfer encoding to undo.
+                if (!IdentityEncoded(part))
+                {
+                    throw new ImapNoException("BINARY of a composite part is given only when no part inside it is encoded; fetch the parts one by one", "UNKNOWN-CTE");
+                }
+
+                decoded = item.Path.Length == 0
+                    ? await ReadRangeAsync(message.EmailId, 0, message.Size).ConfigureAwait(false)
+                    : await ReadRangeAsync(message.EmailId, part.BodyOffset, part.BodySize).ConfigureAwait(false);
+            }
+            else
+            {
+                var raw = await ReadRangeAsync(message.EmailId, part.BodyOffset, part.BodySize).ConfigureAwait(false);
+                decoded = TransferDecoding.Decode(part.TransferEncoding, raw) ?? throw new ImapNoException("Unknown content transfer encoding", "UNKNOWN-CTE");
             }
 
-            var raw = await ReadRangeAsync(message.EmailId, item.Path.Length == 0 ? part.BodyOffset : part.BodyOffset, part.BodySize).ConfigureAwait(false);
-            var decoded = TransferDecoding.Decode(part.TransferEncoding, raw) ?? throw new ImapNoException("Unknown content transfer encoding", "UNKNOWN-CTE");
             if (item.Kind == FetchKind.BinarySize)
             {
                 builder.Remove(builder.Length - 1, 1).Append(' ').Append(decoded.Length);
@@ -510,6 +523,18 @@ internal sealed partial class ImapSession
                 throw new ImapParseException("Invalid section");
         }
 
+        if (filtered is null && item.Text.Length == 0 && item.Path.Length > 0 && part.MediaType is not ("multipart" or "message")
+            && string.Equals(part.TransferEncoding, "binary", StringComparison.OrdinalIgnoreCase))
+        {
+            // Binary content (appended with a literal8) may hold NUL bytes, which no IMAP string can carry: BODY[part]
+            // gives it in base64 then (RFC 3516 §4.3); BINARY[part] gives it as it is.
+            var content = await ReadRangeAsync(message.EmailId, start, end - start).ConfigureAwait(false);
+            if (content.AsSpan().IndexOf((byte)0) >= 0)
+            {
+                filtered = Encoding.ASCII.GetBytes(Convert.ToBase64String(content, Base64FormattingOptions.InsertLineBreaks) + "\r\n");
+            }
+        }
+
         if (filtered is not null)
         {
             AppendLiteral(builder, Partial(filtered, item), binary: false);
@@ -546,6 +571,20 @@ internal sealed partial class ImapSession
             written += count;
             await FlushIfFullAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>True when no part at or below <paramref name="part"/> has a content transfer encoding to undo.</summary>
+    private static bool IdentityEncoded(MessagePart part)
+    {
+        if (part.TransferEncoding is { Length: > 0 } encoding
+            && !encoding.Equals("7bit", StringComparison.OrdinalIgnoreCase)
+            && !encoding.Equals("8bit", StringComparison.OrdinalIgnoreCase)
+            && !encoding.Equals("binary", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        return part.Children.All(IdentityEncoded);
     }
 
     private static byte[] Partial(byte[] data, FetchItem item)

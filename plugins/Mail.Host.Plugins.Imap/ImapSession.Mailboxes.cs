@@ -69,6 +69,12 @@ internal sealed partial class ImapSession
         }
 
         var mailbox = await Account.CreateMailboxAsync(name, role).ConfigureAwait(false);
+        if (mailbox.IsSubscribed)
+        {
+            // IMAP CREATE does not subscribe (RFC 9051 §6.3.4): SUBSCRIBE does.
+            await Account.SetSubscribedAsync(mailbox.Id, false).ConfigureAwait(false);
+        }
+
         Ok($"[MAILBOXID (F{mailbox.Id})] CREATE completed");
     }
 
@@ -121,6 +127,13 @@ internal sealed partial class ImapSession
         parser.ExpectSpace();
         var name = ReadMailboxName(parser);
         parser.ExpectEnd();
+        if (!subscribe && await Account.FindMailboxAsync(name).ConfigureAwait(false) is null
+            && await Account.RemoveOrphanSubscriptionAsync(name).ConfigureAwait(false))
+        {
+            Ok("UNSUBSCRIBE completed");
+            return;
+        }
+
         var mailbox = await FindMailboxAsync(name).ConfigureAwait(false);
         await Account.SetSubscribedAsync(mailbox.Id, subscribe).ConfigureAwait(false);
         Ok($"{(subscribe ? "SUBSCRIBE" : "UNSUBSCRIBE")} completed");
@@ -168,13 +181,23 @@ internal sealed partial class ImapSession
         var reference = ToInternalName(parser.ReadAString());
         parser.ExpectSpace();
         var patterns = new List<string>();
+
+        // A pattern that is not valid modified UTF-7 names no mailbox: it matches nothing rather than failing LIST.
+        void AddPattern(string raw)
+        {
+            if (ToInternalPattern(raw) is { } pattern)
+            {
+                patterns.Add(pattern);
+            }
+        }
+
         if (!lsub && parser.Peek() == (byte)'(')
         {
-            parser.ReadList(() => patterns.Add(ToInternalName(parser.ReadAString())));
+            parser.ReadList(() => AddPattern(parser.ReadAString()));
         }
         else
         {
-            patterns.Add(ToInternalName(ReadListPattern(parser)));
+            AddPattern(ReadListPattern(parser));
         }
 
         if (!lsub && parser.TrySpace())
@@ -232,7 +255,18 @@ internal sealed partial class ImapSession
                 continue;
             }
 
-            if (selectSubscribed && !mailbox.IsSubscribed)
+            var noSelect = false;
+            if (lsub && !mailbox.IsSubscribed)
+            {
+                // RFC 3501 §6.3.9: a "%" that stops above a subscribed mailbox returns its parent, flagged \Noselect.
+                var prefix = mailbox.Name + separator;
+                noSelect = mailboxes.Any(m => m.IsSubscribed && m.Name.StartsWith(prefix, StringComparison.Ordinal) && !regexes.Any(r => r.IsMatch(m.Name)));
+                if (!noSelect)
+                {
+                    continue;
+                }
+            }
+            else if (selectSubscribed && !mailbox.IsSubscribed)
             {
                 if (!recursive)
                 {
@@ -240,7 +274,8 @@ internal sealed partial class ImapSession
                 }
 
                 var prefix = mailbox.Name + separator;
-                childSubscribed = mailboxes.Any(m => m.IsSubscribed && m.Name.StartsWith(prefix, StringComparison.Ordinal));
+                // CHILDINFO stands for subscribed descendants the patterns do not list themselves (RFC 5258 §4).
+                childSubscribed = mailboxes.Any(m => m.IsSubscribed && m.Name.StartsWith(prefix, StringComparison.Ordinal) && !regexes.Any(r => r.IsMatch(m.Name)));
                 if (!childSubscribed)
                 {
                     continue;
@@ -253,18 +288,26 @@ internal sealed partial class ImapSession
             }
 
             var attributes = new List<string>();
-            if (returnChildren || lsub)
+            if (lsub)
+            {
+                // LSUB gives only what RFC 3501 defines for it: \Noselect for a parent that is not subscribed itself.
+                if (noSelect)
+                {
+                    attributes.Add("\\Noselect");
+                }
+            }
+            else if (returnChildren)
             {
                 var prefix = mailbox.Name + separator;
                 attributes.Add(names.Any(n => n.StartsWith(prefix, StringComparison.Ordinal)) ? "\\HasChildren" : "\\HasNoChildren");
             }
 
-            if (returnSubscribed && mailbox.IsSubscribed)
+            if (!lsub && returnSubscribed && mailbox.IsSubscribed)
             {
                 attributes.Add("\\Subscribed");
             }
 
-            if (returnSpecialUse && AttributeOf(mailbox.Role) is { } use)
+            if (!lsub && returnSpecialUse && AttributeOf(mailbox.Role) is { } use)
             {
                 attributes.Add(use);
             }
@@ -292,18 +335,25 @@ internal sealed partial class ImapSession
             }
         }
 
+        if (selectSubscribed)
+        {
+            // Subscriptions outlive their mailboxes (RFC 9051 §6.3.7): a deleted one is listed \NonExistent (RFC 5258 §3.4).
+            foreach (var orphan in await Account.GetOrphanSubscriptionsAsync().ConfigureAwait(false))
+            {
+                if (!names.Contains(orphan) && regexes.Any(r => r.IsMatch(orphan)))
+                {
+                    Send($"* {command} ({(lsub ? "\\Noselect" : "\\Subscribed \\NonExistent")}) \"{separator}\" {MailboxAString(orphan)}");
+                }
+            }
+        }
+
         Ok($"{command} completed");
     }
 
     /// <summary>Reads a list-mailbox: an astring that may also hold <c>%</c> and <c>*</c>.</summary>
     private static string ReadListPattern(ImapParser parser)
     {
-        if (parser.Peek() is (byte)'"' or (byte)'{' or (byte)'~')
-        {
-            return parser.ReadAString();
-        }
-
-        return parser.ReadAtom();
+        return parser.ReadAString();
     }
 
     private static Regex PatternRegex(string pattern, char separator)

@@ -325,7 +325,7 @@ internal sealed partial class ImapSession
 
         if (returns.Contains("ALL") && values.Count > 0)
         {
-            response.Append(" ALL ").Append(command == "SEARCH" ? UidSet(values) : string.Join(',', values));
+            response.Append(" ALL ").Append(command == "SEARCH" ? UidSet(values) : OrderedSet(values));
         }
 
         if (usesModSeq && values.Count > 0)

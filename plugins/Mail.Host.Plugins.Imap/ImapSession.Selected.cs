@@ -34,6 +34,9 @@ internal sealed partial class ImapSession
         return name;
     }
 
+    /// <summary>A LIST pattern as a stored name; <see langword="null"/> when it is not valid modified UTF-7.</summary>
+    private string? ToInternalPattern(string raw) => Utf8Names ? raw : ModifiedUtf7.TryDecode(raw, out var name) ? name : null;
+
     private string ToClientName(string name) => Utf8Names ? name : ModifiedUtf7.Encode(name);
 
     private string MailboxAString(string name) => new StringBuilder().AppendAString(ToClientName(name), Utf8Names).ToString();
@@ -264,12 +267,18 @@ internal sealed partial class ImapSession
     }
 
     /// <summary>Writes a UID set compactly: <c>1:3,7,9:12</c>.</summary>
-    private static string UidSet(IEnumerable<uint> uids)
+    private static string UidSet(IEnumerable<uint> uids) => OrderedSet(uids.Order());
+
+    /// <summary>
+    /// Writes numbers in the order given, runs of consecutive ascending numbers as ranges: <c>3:5,1,2</c> (ESORT's
+    /// ALL, RFC 5267 §3.2, keeps the sort order).
+    /// </summary>
+    private static string OrderedSet(IEnumerable<uint> uids)
     {
         var builder = new StringBuilder();
         uint start = 0;
         uint previous = 0;
-        foreach (var uid in uids.Order())
+        foreach (var uid in uids)
         {
             if (start == 0)
             {
@@ -463,9 +472,10 @@ internal sealed partial class ImapSession
             {
                 var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 Volatile.Write(ref changeWaiter, waiter);
-                if (Volatile.Read(ref changeSignal) == 1)
+                if (Volatile.Read(ref changeSignal) == 1 || (notifyGroups is not null && Volatile.Read(ref notifySignal) == 1))
                 {
                     await SyncAsync(allowExpunge: true).ConfigureAwait(false);
+                    await NotifyAsync(allowExpunge: true).ConfigureAwait(false);
                     await FlushAsync().ConfigureAwait(false);
                 }
 

@@ -62,7 +62,9 @@ internal sealed partial class ImapSession
                 (ImapReadStatus Status, ImapCommand? Command, string Tag) read;
                 try
                 {
-                    read = await reader.ReadAsync(stopping).ConfigureAwait(false);
+                    read = notifyGroups is null
+                        ? await reader.ReadAsync(stopping).ConfigureAwait(false)
+                        : await ReadWithNotifyAsync(stopping).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (stopping.IsCancellationRequested)
                 {
@@ -255,7 +257,7 @@ internal sealed partial class ImapSession
         "STARTTLS" or "LOGIN" or "AUTHENTICATE" => state == ImapState.NotAuthenticated,
         "ENABLE" or "SELECT" or "EXAMINE" or "CREATE" or "DELETE" or "RENAME" or "SUBSCRIBE" or "UNSUBSCRIBE" or "LIST" or "LSUB"
             or "STATUS" or "APPEND" or "NAMESPACE" or "IDLE" or "UNAUTHENTICATE" or "GETQUOTA" or "GETQUOTAROOT" or "SETQUOTA"
-            or "COMPRESS" or "SETACL" or "DELETEACL" or "GETACL" or "LISTRIGHTS" or "MYRIGHTS" or "GETMETADATA" or "SETMETADATA"
+            or "COMPRESS" or "NOTIFY" or "SETACL" or "DELETEACL" or "GETACL" or "LISTRIGHTS" or "MYRIGHTS" or "GETMETADATA" or "SETMETADATA"
             => state is ImapState.Authenticated or ImapState.Selected,
         "CHECK" or "CLOSE" or "UNSELECT" or "EXPUNGE" or "SEARCH" or "FETCH" or "STORE" or "COPY" or "MOVE" or "SORT" or "THREAD"
             or "REPLACE"
@@ -305,6 +307,9 @@ internal sealed partial class ImapSession
                 break;
             case "COMPRESS":
                 await CompressAsync(parser).ConfigureAwait(false);
+                break;
+            case "NOTIFY":
+                await NotifyCommandAsync(parser).ConfigureAwait(false);
                 break;
             case "NAMESPACE":
                 parser.ExpectEnd();
@@ -419,7 +424,7 @@ internal sealed partial class ImapSession
         builder.Append(" NAMESPACE UNSELECT CHILDREN UIDPLUS MOVE BINARY MULTIAPPEND CONDSTORE QRESYNC ESEARCH SEARCHRES WITHIN")
             .Append(" SORT SORT=DISPLAY ESORT THREAD=ORDEREDSUBJECT THREAD=REFERENCES LIST-EXTENDED LIST-STATUS SPECIAL-USE")
             .Append(" CREATE-SPECIAL-USE STATUS=SIZE QUOTA QUOTA=RES-STORAGE QUOTA=RES-MESSAGE UTF8=ACCEPT OBJECTID PREVIEW")
-            .Append(" UNAUTHENTICATE REPLACE COMPRESS=DEFLATE ACL RIGHTS=texk METADATA METADATA-SERVER APPENDLIMIT=").Append(ImapText.Number(Math.Min(listener.AppendLimit, uint.MaxValue)));
+            .Append(" UNAUTHENTICATE REPLACE COMPRESS=DEFLATE NOTIFY ACL RIGHTS=texk METADATA METADATA-SERVER APPENDLIMIT=").Append(ImapText.Number(Math.Min(listener.AppendLimit, uint.MaxValue)));
         return builder.ToString();
     }
 
@@ -736,6 +741,8 @@ internal sealed partial class ImapSession
         selected = null;
         account = null;
         principal = null;
+        notifyGroups = null;
+        notifySnapshot = null;
         rev2 = utf8Accept = condStore = qresync = false;
         state = ImapState.NotAuthenticated;
         Ok("UNAUTHENTICATE completed");
@@ -744,6 +751,7 @@ internal sealed partial class ImapSession
     private ValueTask OnChangeAsync(MailNotification notification, CancellationToken cancellationToken)
     {
         Interlocked.Exchange(ref changeSignal, 1);
+        Interlocked.Exchange(ref notifySignal, 1);
         Volatile.Read(ref changeWaiter)?.TrySetResult();
         return ValueTask.CompletedTask;
     }

@@ -1,10 +1,9 @@
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Mail.Host.Plugins.Imap;
 
 /// <summary>The THREAD algorithms of RFC 5256: ORDEREDSUBJECT and REFERENCES.</summary>
-internal static partial class ThreadBuilder
+internal static class ThreadBuilder
 {
     /// <summary>One message to thread: its number in the response, subject, sent date, Message-ID and references.</summary>
     public sealed record Entry(uint Number, string Subject, DateTimeOffset Date, string? MessageId, IReadOnlyList<string> References);
@@ -110,6 +109,11 @@ internal static partial class ThreadBuilder
         foreach (var root in pruned)
         {
             root.Parent = null;
+        }
+
+        pruned = GroupBySubject(pruned);
+        foreach (var root in pruned)
+        {
             SortChildren(root);
         }
 
@@ -122,36 +126,286 @@ internal static partial class ThreadBuilder
         return output.ToString();
     }
 
-    /// <summary>The base subject (RFC 5256 §2.1), for grouping: without Re:, Fwd:, [blobs] and (fwd) trailers.</summary>
-    public static string BaseSubject(string subject)
+    /// <summary>The base subject (RFC 5256 §2.1), for grouping, in upper case.</summary>
+    public static string BaseSubject(string subject) => BaseSubject(subject, out _);
+
+    /// <summary>
+    /// RFC 5256 §2.1's base subject, in upper case for the i;ascii-casemap comparison: whitespace collapsed, then
+    /// <c>(fwd)</c> trailers, <c>Re:</c>/<c>Fw:</c>/<c>Fwd:</c> leaders with their <c>[blob]</c>s, a leading
+    /// <c>[blob]</c> that does not leave the subject empty, and a <c>[Fwd: …]</c> wrapper removed until nothing changes.
+    /// <paramref name="isReplyOrForward"/> tells whether a reply or forward marker was removed.
+    /// </summary>
+    public static string BaseSubject(string? subject, out bool isReplyOrForward)
     {
-        var text = Whitespace().Replace(subject, " ").Trim();
+        isReplyOrForward = false;
+        var text = CollapseSpaces(subject ?? string.Empty);
         while (true)
         {
-            var before = text;
-            while (text.EndsWith("(fwd)", StringComparison.OrdinalIgnoreCase))
+            // (2) Trailers: "(fwd)" and white space at the end.
+            while (true)
             {
-                text = text[..^5].TrimEnd();
+                var trimmed = text.TrimEnd();
+                if (trimmed.EndsWith("(fwd)", StringComparison.OrdinalIgnoreCase))
+                {
+                    trimmed = trimmed[..^5];
+                    isReplyOrForward = true;
+                }
+
+                if (trimmed.Length == text.Length)
+                {
+                    break;
+                }
+
+                text = trimmed;
             }
 
-            var match = Leader().Match(text);
-            if (match.Success && match.Length < text.Length)
+            // (3, 4) Leaders: white space, *blob "re"/"fw"/"fwd" [blob] ":", or a blob that leaves something.
+            while (true)
             {
-                text = text[match.Length..].TrimStart();
+                var before = text;
+                text = text.TrimStart();
+                var position = 0;
+                while (SkipBlob(text, ref position))
+                {
+                }
+
+                var refwd = position;
+                if (SkipReFwd(text, ref refwd))
+                {
+                    text = text[refwd..];
+                    isReplyOrForward = true;
+                }
+                else if (text.StartsWith('['))
+                {
+                    var blobEnd = 0;
+                    if (SkipBlob(text, ref blobEnd) && text[blobEnd..].Trim().Length > 0)
+                    {
+                        text = text[blobEnd..];
+                    }
+                }
+
+                if (text == before)
+                {
+                    break;
+                }
             }
 
+            // (5) A "[fwd:" ... "]" wrapper.
             if (text.StartsWith("[fwd:", StringComparison.OrdinalIgnoreCase) && text.EndsWith(']'))
             {
-                text = text[5..^1].Trim();
+                text = text[5..^1];
+                isReplyOrForward = true;
+                continue;
             }
 
-            if (text == before)
+            return AsciiUpper(text.Trim());
+        }
+
+        static bool SkipBlob(string text, ref int position)
+        {
+            if (position >= text.Length || text[position] != '[')
             {
-                break;
+                return false;
+            }
+
+            var end = position + 1;
+            while (end < text.Length && text[end] is not ('[' or ']'))
+            {
+                end++;
+            }
+
+            if (end >= text.Length || text[end] != ']')
+            {
+                return false;
+            }
+
+            end++;
+            while (end < text.Length && text[end] == ' ')
+            {
+                end++;
+            }
+
+            position = end;
+            return true;
+        }
+
+        static bool SkipReFwd(string text, ref int position)
+        {
+            var rest = text.AsSpan(position);
+            int length;
+            if (rest.StartsWith("re", StringComparison.OrdinalIgnoreCase))
+            {
+                length = 2;
+            }
+            else if (rest.StartsWith("fwd", StringComparison.OrdinalIgnoreCase))
+            {
+                length = 3;
+            }
+            else if (rest.StartsWith("fw", StringComparison.OrdinalIgnoreCase))
+            {
+                length = 2;
+            }
+            else
+            {
+                return false;
+            }
+
+            var end = position + length;
+            while (end < text.Length && text[end] == ' ')
+            {
+                end++;
+            }
+
+            SkipBlob(text, ref end);
+            if (end >= text.Length || text[end] != ':')
+            {
+                return false;
+            }
+
+            position = end + 1;
+            return true;
+        }
+    }
+
+    private static string CollapseSpaces(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        var space = false;
+        foreach (var c in text)
+        {
+            if (c is ' ' or '\t' or '\r' or '\n')
+            {
+                space = true;
+                continue;
+            }
+
+            if (space && builder.Length > 0)
+            {
+                builder.Append(' ');
+            }
+
+            space = false;
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>i;ascii-casemap (RFC 4790 §9.2): a to z in upper case, every other character as it is.</summary>
+    private static string AsciiUpper(string text)
+        => string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
+            }
+        });
+
+    /// <summary>RFC 5256 REFERENCES step 5: root-level threads with the same base subject are gathered together.</summary>
+    private static List<Node> GroupBySubject(List<Node> roots)
+    {
+        static string? SubjectOf(Node node, out bool reply)
+        {
+            reply = false;
+            var entry = node.Entry ?? node.Children.FirstOrDefault()?.Entry;
+            if (entry is null)
+            {
+                return null;
+            }
+
+            var subject = BaseSubject(entry.Subject, out reply);
+            return subject.Length == 0 ? null : subject;
+        }
+
+        // B: the container each base subject belongs to; a dummy, then a message that is no reply, is preferred.
+        var table = new Dictionary<string, Node>(StringComparer.Ordinal);
+        foreach (var root in roots)
+        {
+            if (SubjectOf(root, out var reply) is not { } subject)
+            {
+                continue;
+            }
+
+            if (!table.TryGetValue(subject, out var existing))
+            {
+                table[subject] = root;
+            }
+            else if ((root.Entry is null && existing.Entry is not null)
+                || (existing.Entry is not null && root.Entry is not null && !reply && IsReply(existing)))
+            {
+                table[subject] = root;
             }
         }
 
-        return text.ToUpperInvariant();
+        // C: merge every other root with the same base subject into the table's container.
+        var result = new List<Node>();
+        var removed = new HashSet<Node>();
+        foreach (var root in roots)
+        {
+            if (removed.Contains(root) || SubjectOf(root, out var reply) is not { } subject || !table.TryGetValue(subject, out var target) || target == root)
+            {
+                continue;
+            }
+
+            if (target.Entry is null && root.Entry is null)
+            {
+                foreach (var child in root.Children.ToList())
+                {
+                    Link(target, child);
+                }
+
+                root.Children.Clear();
+                removed.Add(root);
+            }
+            else if (target.Entry is null)
+            {
+                Link(target, root);
+                removed.Add(root);
+            }
+            else if (root.Entry is null)
+            {
+                Link(root, target);
+                removed.Add(target);
+                table[subject] = root;
+            }
+            else if (reply && !IsReply(target))
+            {
+                Link(target, root);
+                removed.Add(root);
+            }
+            else
+            {
+                var dummy = new Node();
+                Link(dummy, target);
+                Link(dummy, root);
+                removed.Add(target);
+                removed.Add(root);
+                table[subject] = dummy;
+                result.Add(dummy);
+            }
+        }
+
+        foreach (var root in roots)
+        {
+            if (!removed.Contains(root))
+            {
+                result.Add(root);
+            }
+        }
+
+        foreach (var dummy in result.Where(r => removed.Contains(r)).ToList())
+        {
+            result.Remove(dummy);
+        }
+
+        return result;
+
+        static bool IsReply(Node node)
+        {
+            BaseSubject(node.Entry?.Subject ?? string.Empty, out var reply);
+            return reply;
+        }
     }
 
     private static string? Normalize(string? id)
@@ -274,12 +528,6 @@ internal static partial class ThreadBuilder
             return output.ToString();
         }
     }
-
-    [GeneratedRegex(@"\s+")]
-    private static partial Regex Whitespace();
-
-    [GeneratedRegex(@"^(\[[^\[\]]*\]\s*)*((re|fwd?)\s*(\[[^\[\]]*\])?\s*:\s*)+", RegexOptions.IgnoreCase)]
-    private static partial Regex Leader();
 
     private sealed class Node
     {

@@ -53,6 +53,26 @@ internal static class TransferDecoding
         for (var i = 0; i < data.Length; i++)
         {
             var b = data[i];
+            if (b is (byte)' ' or (byte)'\t')
+            {
+                // Whitespace at the end of a line was added in transport and is removed (RFC 2045 §6.7 rule 3).
+                var end = i;
+                while (end < data.Length && data[end] is (byte)' ' or (byte)'\t')
+                {
+                    end++;
+                }
+
+                if (end == data.Length || data[end] == (byte)'\n' || (data[end] == (byte)'\r' && end + 1 < data.Length && data[end + 1] == (byte)'\n'))
+                {
+                    i = end - 1;
+                    continue;
+                }
+
+                output.AddRange(data.AsSpan(i, end - i));
+                i = end - 1;
+                continue;
+            }
+
             if (b != (byte)'=')
             {
                 output.Add(b);

@@ -61,6 +61,22 @@ public interface IMailAccount
     /// <returns>A task that completes when the mailbox is gone.</returns>
     ValueTask DeleteMailboxAsync(ulong mailboxId, bool removeMessages, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Lists the names still subscribed whose mailbox was deleted (RFC 9051 §6.3.7: a subscription is to a name and
+    /// outlives its mailbox; IMAP LIST shows them <c>\NonExistent</c>). Creating a mailbox of that name again ends it.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The full names; empty by default, for an implementation that drops a subscription with its mailbox.</returns>
+    ValueTask<IReadOnlyList<string>> GetOrphanSubscriptionsAsync(CancellationToken cancellationToken = default)
+        => ValueTask.FromResult<IReadOnlyList<string>>([]);
+
+    /// <summary>Removes a subscription listed by <see cref="GetOrphanSubscriptionsAsync"/> (IMAP UNSUBSCRIBE of a deleted mailbox).</summary>
+    /// <param name="name">The full name.</param>
+    /// <param name="cancellationToken">Cancels the change.</param>
+    /// <returns>Whether there was such a subscription; <see langword="false"/> by default.</returns>
+    ValueTask<bool> RemoveOrphanSubscriptionAsync(string name, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult(false);
+
     /// <summary>Subscribes to or unsubscribes from a mailbox.</summary>
     /// <param name="mailboxId">The mailbox.</param>
     /// <param name="subscribed">Whether to be subscribed.</param>

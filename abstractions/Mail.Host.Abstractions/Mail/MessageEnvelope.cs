@@ -38,4 +38,10 @@ public sealed record MessageEnvelope
 
     /// <summary>The References message ids, without angle brackets, oldest first.</summary>
     public IReadOnlyList<string> References { get; init; } = [];
+
+    /// <summary>
+    /// The groups of the address fields, in header order (empty when the fields use no group syntax). Messages stored
+    /// before groups were recorded have none.
+    /// </summary>
+    public IReadOnlyList<EmailAddressGroup> Groups { get; init; } = [];
 }

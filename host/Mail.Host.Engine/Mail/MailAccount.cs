@@ -188,6 +188,11 @@ internal sealed partial class MailAccount(MailEngine engine, ulong accountId) : 
 
                     await CheckNoChildrenAsync(current, cancellationToken).ConfigureAwait(false);
                     t.DeleteMailbox(current);
+                    if (current.Subscribed)
+                    {
+                        t.Batch.Set(MailKeys.Subscription, MailKeys.MailboxNameKey(AccountId, current.Name), AccountTransaction.Marker);
+                    }
+
                     t.Record(ChangeKind.MailboxDestroyed, current.Id);
                     return true;
                 },
@@ -203,6 +208,32 @@ internal sealed partial class MailAccount(MailEngine engine, ulong accountId) : 
         await engine.Access.ForgetMailboxAsync(AccountId, mailboxId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <inheritdoc />
+    public async ValueTask<IReadOnlyList<string>> GetOrphanSubscriptionsAsync(CancellationToken cancellationToken = default)
+    {
+        var names = new List<string>();
+        await foreach (var entry in Data.ScanAsync(MailKeys.Subscription, KeyRange.Prefix(MailKeys.Account(AccountId)), cancellationToken).ConfigureAwait(false))
+        {
+            names.Add(System.Text.Encoding.UTF8.GetString(entry.Key.AsSpan(8)));
+        }
+
+        return names;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> RemoveOrphanSubscriptionAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var key = MailKeys.MailboxNameKey(AccountId, name);
+        if (await Data.GetAsync(MailKeys.Subscription, key, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return false;
+        }
+
+        await Data.CommitAsync(new WriteBatch().Delete(MailKeys.Subscription, key), cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <inheritdoc />
     public async ValueTask SetSubscribedAsync(ulong mailboxId, bool subscribed, CancellationToken cancellationToken = default)
         => await engine.WriteAsync(
             AccountId,

@@ -24,6 +24,12 @@ internal static class MailKeys
     /// <summary>[account][mailbox] → <see cref="MailboxRecord"/>.</summary>
     public const string Mailbox = "mail_mailbox";
 
+    /// <summary>
+    /// [account][UTF-8 full name] → marker: a subscription that outlived its mailbox (RFC 9051 §6.3.7: a subscription
+    /// is to a name), until the name is unsubscribed or a mailbox of that name is created again.
+    /// </summary>
+    public const string Subscription = "mail_subscription";
+
     /// <summary>[account][UTF-8 full name] → mailbox id (8 bytes): the name index.</summary>
     public const string MailboxName = "mail_mailbox_name";
 

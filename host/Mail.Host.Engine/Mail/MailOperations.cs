@@ -62,6 +62,7 @@ internal static class MailOperations
         };
         t.SaveMailbox(mailbox);
         t.SetName(canonical, mailbox.Id);
+        t.Batch.Delete(MailKeys.Subscription, MailKeys.MailboxNameKey(t.AccountId, canonical));
         t.Record(ChangeKind.MailboxCreated, mailbox.Id);
         return mailbox;
     }

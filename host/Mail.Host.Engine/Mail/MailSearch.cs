@@ -1,3 +1,4 @@
+using System.Text;
 using Mail.Host.Mail;
 using Mail.Host.Storage;
 
@@ -857,13 +858,31 @@ internal sealed class MailSearch
         {
             MailSortKey.SentAt => envelope.Date?.ToUnixTimeMilliseconds() ?? candidate.InternalDateMs,
             MailSortKey.Subject => BaseSubject(envelope.Subject),
-            MailSortKey.From => Mailbox(envelope.From),
-            MailSortKey.To => Mailbox(envelope.To),
-            MailSortKey.Cc => Mailbox(envelope.Cc),
-            MailSortKey.DisplayFrom => Display(envelope.From),
-            MailSortKey.DisplayTo => Display(envelope.To),
+            MailSortKey.From => GroupFirst(envelope, "from") ?? Mailbox(envelope.From),
+            MailSortKey.To => GroupFirst(envelope, "to") ?? Mailbox(envelope.To),
+            MailSortKey.Cc => GroupFirst(envelope, "cc") ?? Mailbox(envelope.Cc),
+            MailSortKey.DisplayFrom => GroupFirst(envelope, "from") ?? Display(envelope.From),
+            MailSortKey.DisplayTo => GroupFirst(envelope, "to") ?? Display(envelope.To),
             _ => throw new ArgumentOutOfRangeException(nameof(criterion), criterion.Key, "Unknown sort key."),
         };
+    }
+
+    /// <summary>
+    /// The name of the group the field starts with (<c>To: team: a@x, b@y;</c>), in upper case, which IMAP takes as the
+    /// first address (its ENVELOPE shows the group's start as an address whose mailbox is the group name); null
+    /// when the field starts with a plain address.
+    /// </summary>
+    private static string? GroupFirst(MessageEnvelope envelope, string field)
+    {
+        foreach (var group in envelope.Groups)
+        {
+            if (group.Field == field)
+            {
+                return group.Start == 0 ? AsciiUpper(group.Name) : null;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>RFC 5256 §2.3's addr-mailbox of the first address: the local part, without case.</summary>
@@ -876,7 +895,7 @@ internal sealed class MailSearch
 
         var address = addresses[0].Address;
         var at = address.LastIndexOf('@');
-        return (at < 0 ? address : address[..at]).ToLowerInvariant();
+        return AsciiUpper(at < 0 ? address : address[..at]);
     }
 
     /// <summary>RFC 5957's display name of the first address, or its address when it has none, without case.</summary>
@@ -888,38 +907,184 @@ internal sealed class MailSearch
         }
 
         var first = addresses[0];
-        return (string.IsNullOrWhiteSpace(first.Name) ? first.Address : first.Name.Trim()).ToLowerInvariant();
+        return AsciiUpper(string.IsNullOrWhiteSpace(first.Name) ? first.Address : first.Name.Trim());
     }
+
+    /// <summary>RFC 5256 §2.1's base subject in upper case (see <see cref="BaseSubject(string?, out bool)"/>).</summary>
+    public static string BaseSubject(string? subject) => BaseSubject(subject, out _);
 
     /// <summary>
-    /// RFC 5256 §2.1's base subject: the reply and forward prefixes and list tags go (as for threading), then
-    /// <c>(fwd)</c> trailers and a <c>[fwd: …]</c> wrapper, until nothing more changes.
+    /// RFC 5256 §2.1's base subject, in upper case for the i;ascii-casemap comparison: whitespace collapsed, then
+    /// <c>(fwd)</c> trailers, <c>Re:</c>/<c>Fw:</c>/<c>Fwd:</c> leaders with their <c>[blob]</c>s, a leading
+    /// <c>[blob]</c> that does not leave the subject empty, and a <c>[Fwd: …]</c> wrapper removed until nothing changes.
+    /// <paramref name="isReplyOrForward"/> tells whether a reply or forward marker was removed.
     /// </summary>
-    public static string BaseSubject(string? subject)
+    public static string BaseSubject(string? subject, out bool isReplyOrForward)
     {
-        // Lower case first, so the wrappers below are recognized in any case; the list-tag rule of threading would
-        // otherwise take a whole "[Fwd: ...]" subject for a tag.
-        var text = (subject ?? string.Empty).Trim().ToLowerInvariant();
+        isReplyOrForward = false;
+        var text = CollapseSpaces(subject ?? string.Empty);
         while (true)
         {
-            var before = text;
-            while (text.EndsWith("(fwd)", StringComparison.Ordinal))
+            // (2) Trailers: "(fwd)" and white space at the end.
+            while (true)
             {
-                text = text[..^5].TrimEnd();
+                var trimmed = text.TrimEnd();
+                if (trimmed.EndsWith("(fwd)", StringComparison.OrdinalIgnoreCase))
+                {
+                    trimmed = trimmed[..^5];
+                    isReplyOrForward = true;
+                }
+
+                if (trimmed.Length == text.Length)
+                {
+                    break;
+                }
+
+                text = trimmed;
             }
 
-            if (text.StartsWith("[fwd:", StringComparison.Ordinal) && text.EndsWith(']'))
+            // (3, 4) Leaders: white space, *blob "re"/"fw"/"fwd" [blob] ":", or a blob that leaves something.
+            while (true)
             {
-                text = text[5..^1].Trim();
+                var before = text;
+                text = text.TrimStart();
+                var position = 0;
+                while (SkipBlob(text, ref position))
+                {
+                }
+
+                var refwd = position;
+                if (SkipReFwd(text, ref refwd))
+                {
+                    text = text[refwd..];
+                    isReplyOrForward = true;
+                }
+                else if (text.StartsWith('['))
+                {
+                    var blobEnd = 0;
+                    if (SkipBlob(text, ref blobEnd) && text[blobEnd..].Trim().Length > 0)
+                    {
+                        text = text[blobEnd..];
+                    }
+                }
+
+                if (text == before)
+                {
+                    break;
+                }
             }
 
-            text = MessageParser.NormalizeSubject(text);
-            if (text == before)
+            // (5) A "[fwd:" ... "]" wrapper.
+            if (text.StartsWith("[fwd:", StringComparison.OrdinalIgnoreCase) && text.EndsWith(']'))
             {
-                return text;
+                text = text[5..^1];
+                isReplyOrForward = true;
+                continue;
             }
+
+            return AsciiUpper(text.Trim());
+        }
+
+        static bool SkipBlob(string text, ref int position)
+        {
+            if (position >= text.Length || text[position] != '[')
+            {
+                return false;
+            }
+
+            var end = position + 1;
+            while (end < text.Length && text[end] is not ('[' or ']'))
+            {
+                end++;
+            }
+
+            if (end >= text.Length || text[end] != ']')
+            {
+                return false;
+            }
+
+            end++;
+            while (end < text.Length && text[end] == ' ')
+            {
+                end++;
+            }
+
+            position = end;
+            return true;
+        }
+
+        static bool SkipReFwd(string text, ref int position)
+        {
+            var rest = text.AsSpan(position);
+            int length;
+            if (rest.StartsWith("re", StringComparison.OrdinalIgnoreCase))
+            {
+                length = 2;
+            }
+            else if (rest.StartsWith("fwd", StringComparison.OrdinalIgnoreCase))
+            {
+                length = 3;
+            }
+            else if (rest.StartsWith("fw", StringComparison.OrdinalIgnoreCase))
+            {
+                length = 2;
+            }
+            else
+            {
+                return false;
+            }
+
+            var end = position + length;
+            while (end < text.Length && text[end] == ' ')
+            {
+                end++;
+            }
+
+            SkipBlob(text, ref end);
+            if (end >= text.Length || text[end] != ':')
+            {
+                return false;
+            }
+
+            position = end + 1;
+            return true;
         }
     }
+
+    private static string CollapseSpaces(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        var space = false;
+        foreach (var c in text)
+        {
+            if (c is ' ' or '\t' or '\r' or '\n')
+            {
+                space = true;
+                continue;
+            }
+
+            if (space && builder.Length > 0)
+            {
+                builder.Append(' ');
+            }
+
+            space = false;
+            builder.Append(c);
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>i;ascii-casemap (RFC 4790 §9.2): a to z in upper case, every other character as it is.</summary>
+    private static string AsciiUpper(string text)
+        => string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
+            }
+        });
 
     /// <summary>One message or email being searched, with what its listing gave and what has been read for it.</summary>
     private sealed class Candidate(ulong emailId, uint uid, ulong modSeq, long internalDateMs, long size, string[] keywords, ulong? listedIn)

@@ -377,27 +377,55 @@ internal static partial class MessageParser
     private static MessageEnvelope Envelope(MimeMessage message)
     {
         DateTimeOffset? date = message.Headers.Contains(HeaderId.Date) && message.Date != DateTimeOffset.MinValue ? message.Date : null;
+        var groups = new List<EmailAddressGroup>();
         return new MessageEnvelope
         {
             Date = date,
             Subject = message.Subject,
-            From = Addresses(message.From),
+            From = Addresses(message.From, "from", groups),
             Sender = message.Sender is { } sender ? [Address(sender)] : [],
-            ReplyTo = Addresses(message.ReplyTo),
-            To = Addresses(message.To),
-            Cc = Addresses(message.Cc),
-            Bcc = Addresses(message.Bcc),
+            ReplyTo = Addresses(message.ReplyTo, "reply-to", groups),
+            To = Addresses(message.To, "to", groups),
+            Cc = Addresses(message.Cc, "cc", groups),
+            Bcc = Addresses(message.Bcc, "bcc", groups),
+            Groups = groups.Count == 0 ? [] : [.. groups],
             MessageId = string.IsNullOrEmpty(message.MessageId) ? null : message.MessageId,
             InReplyTo = message.Headers[HeaderId.InReplyTo] is { } inReplyTo ? [.. MimeUtils.EnumerateReferences(inReplyTo)] : [],
             References = [.. message.References],
         };
     }
 
-    private static EmailAddress[] Addresses(InternetAddressList list)
-        => list.Count == 0 ? [] : list.Mailboxes.Select(Address).ToArray();
+    /// <summary>The field's addresses with group members flattened, and its groups added to <paramref name="groups"/>.</summary>
+    private static EmailAddress[] Addresses(InternetAddressList list, string field, List<EmailAddressGroup> groups)
+    {
+        if (list.Count == 0)
+        {
+            return [];
+        }
+
+        var addresses = new List<EmailAddress>();
+        foreach (var entry in list)
+        {
+            if (entry is GroupAddress group)
+            {
+                var members = group.Members.Mailboxes.Select(Address).ToList();
+                groups.Add(new EmailAddressGroup(field, group.Name ?? string.Empty, addresses.Count, members.Count));
+                addresses.AddRange(members);
+            }
+            else if (entry is MailboxAddress mailbox)
+            {
+                addresses.Add(Address(mailbox));
+            }
+        }
+
+        return [.. addresses];
+    }
 
     private static EmailAddress Address(MailboxAddress mailbox)
-        => new(string.IsNullOrEmpty(mailbox.Name) ? null : mailbox.Name, mailbox.Address ?? string.Empty);
+        => new(string.IsNullOrEmpty(mailbox.Name) ? null : mailbox.Name, mailbox.Address ?? string.Empty)
+        {
+            Route = mailbox.Route.Count == 0 ? null : "@" + string.Join(",@", mailbox.Route),
+        };
 
     private static string Preview(MimePart? text, MimePart? html)
     {

@@ -61,6 +61,16 @@ internal static class MetadataCodec
             }
         }
 
+        // Address groups and routes follow the parts, so values written before they were recorded still decode.
+        WriteAddressExtras(writer, metadata.Envelope);
+        foreach (var part in parts)
+        {
+            if (part.Envelope is not null)
+            {
+                WriteAddressExtras(writer, part.Envelope);
+            }
+        }
+
         return writer.ToArray();
     }
 
@@ -112,6 +122,18 @@ internal static class MetadataCodec
             }
 
             builders[i] = ReadPart(ref reader);
+        }
+
+        if (!reader.End)
+        {
+            envelope = ReadAddressExtras(ref reader, envelope);
+            for (var i = 0; i < count; i++)
+            {
+                if (builders[i].Envelope is { } inner)
+                {
+                    builders[i] = builders[i] with { Envelope = ReadAddressExtras(ref reader, inner) };
+                }
+            }
         }
 
         // Children come after their parent in pre-order, so building from the end finds every child complete.
@@ -223,6 +245,81 @@ internal static class MetadataCodec
             MessageId = reader.NullableString(),
             InReplyTo = reader.Strings(),
             References = reader.Strings(),
+        };
+    }
+
+    private static IReadOnlyList<EmailAddress>[] AddressFields(MessageEnvelope envelope)
+        => [envelope.From, envelope.Sender, envelope.ReplyTo, envelope.To, envelope.Cc, envelope.Bcc];
+
+    private static void WriteAddressExtras(ValueWriter writer, MessageEnvelope envelope)
+    {
+        writer.UInt((ulong)envelope.Groups.Count);
+        foreach (var group in envelope.Groups)
+        {
+            writer.String(group.Field);
+            writer.String(group.Name);
+            writer.UInt((ulong)group.Start);
+            writer.UInt((ulong)group.Count);
+        }
+
+        var fields = AddressFields(envelope);
+        var routes = new List<(int Field, int Index, string Route)>();
+        for (var f = 0; f < fields.Length; f++)
+        {
+            for (var i = 0; i < fields[f].Count; i++)
+            {
+                if (fields[f][i].Route is { } route)
+                {
+                    routes.Add((f, i, route));
+                }
+            }
+        }
+
+        writer.UInt((ulong)routes.Count);
+        foreach (var (field, index, route) in routes)
+        {
+            writer.UInt((ulong)field);
+            writer.UInt((ulong)index);
+            writer.String(route);
+        }
+    }
+
+    private static MessageEnvelope ReadAddressExtras(ref ValueReader reader, MessageEnvelope envelope)
+    {
+        var groupCount = reader.Count();
+        var groups = groupCount == 0 ? [] : new EmailAddressGroup[groupCount];
+        for (var i = 0; i < groupCount; i++)
+        {
+            groups[i] = new EmailAddressGroup(reader.String(), reader.String(), reader.Count(), reader.Count());
+        }
+
+        var routeCount = reader.Count();
+        if (routeCount == 0)
+        {
+            return groupCount == 0 ? envelope : envelope with { Groups = groups };
+        }
+
+        var fields = AddressFields(envelope).Select(f => f.ToArray()).ToArray();
+        for (var i = 0; i < routeCount; i++)
+        {
+            var field = reader.Count();
+            var index = reader.Count();
+            var route = reader.String();
+            if (field < fields.Length && index < fields[field].Length)
+            {
+                fields[field][index] = fields[field][index] with { Route = route };
+            }
+        }
+
+        return envelope with
+        {
+            Groups = groups,
+            From = fields[0],
+            Sender = fields[1],
+            ReplyTo = fields[2],
+            To = fields[3],
+            Cc = fields[4],
+            Bcc = fields[5],
         };
     }
 
