@@ -857,7 +857,7 @@ internal sealed class MailSearch
         return criterion.Key switch
         {
             MailSortKey.SentAt => envelope.Date?.ToUnixTimeMilliseconds() ?? candidate.InternalDateMs,
-            MailSortKey.Subject => BaseSubject(envelope.Subject),
+            MailSortKey.Subject => MailSortText.BaseSubject(envelope.Subject),
             MailSortKey.From => GroupFirst(envelope, "from") ?? Mailbox(envelope.From),
             MailSortKey.To => GroupFirst(envelope, "to") ?? Mailbox(envelope.To),
             MailSortKey.Cc => GroupFirst(envelope, "cc") ?? Mailbox(envelope.Cc),
@@ -878,7 +878,7 @@ internal sealed class MailSearch
         {
             if (group.Field == field)
             {
-                return group.Start == 0 ? AsciiUpper(group.Name) : null;
+                return group.Start == 0 ? MailSortText.AsciiUpper(group.Name) : null;
             }
         }
 
@@ -895,7 +895,7 @@ internal sealed class MailSearch
 
         var address = addresses[0].Address;
         var at = address.LastIndexOf('@');
-        return AsciiUpper(at < 0 ? address : address[..at]);
+        return MailSortText.AsciiUpper(at < 0 ? address : address[..at]);
     }
 
     /// <summary>RFC 5957's display name of the first address, or its address when it has none, without case.</summary>
@@ -907,184 +907,8 @@ internal sealed class MailSearch
         }
 
         var first = addresses[0];
-        return AsciiUpper(string.IsNullOrWhiteSpace(first.Name) ? first.Address : first.Name.Trim());
+        return MailSortText.AsciiUpper(string.IsNullOrWhiteSpace(first.Name) ? first.Address : first.Name.Trim());
     }
-
-    /// <summary>RFC 5256 §2.1's base subject in upper case (see <see cref="BaseSubject(string?, out bool)"/>).</summary>
-    public static string BaseSubject(string? subject) => BaseSubject(subject, out _);
-
-    /// <summary>
-    /// RFC 5256 §2.1's base subject, in upper case for the i;ascii-casemap comparison: whitespace collapsed, then
-    /// <c>(fwd)</c> trailers, <c>Re:</c>/<c>Fw:</c>/<c>Fwd:</c> leaders with their <c>[blob]</c>s, a leading
-    /// <c>[blob]</c> that does not leave the subject empty, and a <c>[Fwd: …]</c> wrapper removed until nothing changes.
-    /// <paramref name="isReplyOrForward"/> tells whether a reply or forward marker was removed.
-    /// </summary>
-    public static string BaseSubject(string? subject, out bool isReplyOrForward)
-    {
-        isReplyOrForward = false;
-        var text = CollapseSpaces(subject ?? string.Empty);
-        while (true)
-        {
-            // (2) Trailers: "(fwd)" and white space at the end.
-            while (true)
-            {
-                var trimmed = text.TrimEnd();
-                if (trimmed.EndsWith("(fwd)", StringComparison.OrdinalIgnoreCase))
-                {
-                    trimmed = trimmed[..^5];
-                    isReplyOrForward = true;
-                }
-
-                if (trimmed.Length == text.Length)
-                {
-                    break;
-                }
-
-                text = trimmed;
-            }
-
-            // (3, 4) Leaders: white space, *blob "re"/"fw"/"fwd" [blob] ":", or a blob that leaves something.
-            while (true)
-            {
-                var before = text;
-                text = text.TrimStart();
-                var position = 0;
-                while (SkipBlob(text, ref position))
-                {
-                }
-
-                var refwd = position;
-                if (SkipReFwd(text, ref refwd))
-                {
-                    text = text[refwd..];
-                    isReplyOrForward = true;
-                }
-                else if (text.StartsWith('['))
-                {
-                    var blobEnd = 0;
-                    if (SkipBlob(text, ref blobEnd) && text[blobEnd..].Trim().Length > 0)
-                    {
-                        text = text[blobEnd..];
-                    }
-                }
-
-                if (text == before)
-                {
-                    break;
-                }
-            }
-
-            // (5) A "[fwd:" ... "]" wrapper.
-            if (text.StartsWith("[fwd:", StringComparison.OrdinalIgnoreCase) && text.EndsWith(']'))
-            {
-                text = text[5..^1];
-                isReplyOrForward = true;
-                continue;
-            }
-
-            return AsciiUpper(text.Trim());
-        }
-
-        static bool SkipBlob(string text, ref int position)
-        {
-            if (position >= text.Length || text[position] != '[')
-            {
-                return false;
-            }
-
-            var end = position + 1;
-            while (end < text.Length && text[end] is not ('[' or ']'))
-            {
-                end++;
-            }
-
-            if (end >= text.Length || text[end] != ']')
-            {
-                return false;
-            }
-
-            end++;
-            while (end < text.Length && text[end] == ' ')
-            {
-                end++;
-            }
-
-            position = end;
-            return true;
-        }
-
-        static bool SkipReFwd(string text, ref int position)
-        {
-            var rest = text.AsSpan(position);
-            int length;
-            if (rest.StartsWith("re", StringComparison.OrdinalIgnoreCase))
-            {
-                length = 2;
-            }
-            else if (rest.StartsWith("fwd", StringComparison.OrdinalIgnoreCase))
-            {
-                length = 3;
-            }
-            else if (rest.StartsWith("fw", StringComparison.OrdinalIgnoreCase))
-            {
-                length = 2;
-            }
-            else
-            {
-                return false;
-            }
-
-            var end = position + length;
-            while (end < text.Length && text[end] == ' ')
-            {
-                end++;
-            }
-
-            SkipBlob(text, ref end);
-            if (end >= text.Length || text[end] != ':')
-            {
-                return false;
-            }
-
-            position = end + 1;
-            return true;
-        }
-    }
-
-    private static string CollapseSpaces(string text)
-    {
-        var builder = new StringBuilder(text.Length);
-        var space = false;
-        foreach (var c in text)
-        {
-            if (c is ' ' or '\t' or '\r' or '\n')
-            {
-                space = true;
-                continue;
-            }
-
-            if (space && builder.Length > 0)
-            {
-                builder.Append(' ');
-            }
-
-            space = false;
-            builder.Append(c);
-        }
-
-        return builder.ToString();
-    }
-
-    /// <summary>i;ascii-casemap (RFC 4790 §9.2): a to z in upper case, every other character as it is.</summary>
-    private static string AsciiUpper(string text)
-        => string.Create(text.Length, text, static (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                var c = source[i];
-                span[i] = c is >= 'a' and <= 'z' ? (char)(c - 32) : c;
-            }
-        });
 
     /// <summary>One message or email being searched, with what its listing gave and what has been read for it.</summary>
     private sealed class Candidate(ulong emailId, uint uid, ulong modSeq, long internalDateMs, long size, string[] keywords, ulong? listedIn)

@@ -116,7 +116,7 @@ public sealed class ImapCodecTests
     [InlineData("[Fwd: Hello]", "HELLO")]
     [InlineData("  Hello   world ", "HELLO WORLD")]
     public void Base_subjects_drop_reply_and_forward_markers(string subject, string expected)
-        => Assert.Equal(expected, ThreadBuilder.BaseSubject(subject));
+        => Assert.Equal(expected, global::Mail.Host.Mail.MailSortText.BaseSubject(subject));
 
     [Fact]
     public void References_threads_replies_under_their_parents_and_orders_by_date()
