@@ -36,4 +36,47 @@ public sealed record EmailQuery
 
     /// <summary>Whether to count every result (<see cref="EmailQueryResult.Total"/>), which may cost a full pass.</summary>
     public bool CalculateTotal { get; init; }
+
+    /// <summary>Cuts a full result, already in sort order, to the page this query asks for.</summary>
+    /// <param name="ids">Every matching email id, in sort order.</param>
+    /// <returns>The page, its position and, when asked, the total.</returns>
+    /// <exception cref="MailException"><see cref="MailErrorCode.AnchorNotFound"/> when the anchor is not among <paramref name="ids"/>.</exception>
+    public EmailQueryResult PageOf(IReadOnlyList<ulong> ids)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        long start;
+        if (Anchor is { } anchor)
+        {
+            var index = -1;
+            for (var i = 0; i < ids.Count; i++)
+            {
+                if (ids[i] == anchor)
+                {
+                    index = i;
+                    break;
+                }
+            }
+
+            if (index < 0)
+            {
+                throw new MailException(MailErrorCode.AnchorNotFound, "The anchor is not among the results.");
+            }
+
+            start = Math.Max(0, index + AnchorOffset);
+        }
+        else
+        {
+            start = Position < 0 ? Math.Max(0, ids.Count + Position) : Position;
+        }
+
+        start = Math.Min(start, ids.Count);
+        var count = (int)Math.Min(ids.Count - start, Limit ?? int.MaxValue);
+        var page = new ulong[Math.Max(0, count)];
+        for (var i = 0; i < page.Length; i++)
+        {
+            page[i] = ids[(int)start + i];
+        }
+
+        return new EmailQueryResult { Ids = page, Position = start, Total = CalculateTotal ? ids.Count : null };
+    }
 }

@@ -218,40 +218,7 @@ public interface IMailAccount
     {
         ArgumentNullException.ThrowIfNull(query);
         var ids = await QueryEmailsAsync(query.Filter, query.Sort, query.CollapseThreads, cancellationToken).ConfigureAwait(false);
-        long start;
-        if (query.Anchor is { } anchor)
-        {
-            var index = -1;
-            for (var i = 0; i < ids.Count; i++)
-            {
-                if (ids[i] == anchor)
-                {
-                    index = i;
-                    break;
-                }
-            }
-
-            if (index < 0)
-            {
-                throw new MailException(MailErrorCode.AnchorNotFound, "The anchor is not among the results.");
-            }
-
-            start = Math.Max(0, index + query.AnchorOffset);
-        }
-        else
-        {
-            start = query.Position < 0 ? Math.Max(0, ids.Count + query.Position) : query.Position;
-        }
-
-        start = Math.Min(start, ids.Count);
-        var count = (int)Math.Min(ids.Count - start, query.Limit ?? int.MaxValue);
-        var page = new ulong[Math.Max(0, count)];
-        for (var i = 0; i < page.Length; i++)
-        {
-            page[i] = ids[(int)start + i];
-        }
-
-        return new EmailQueryResult { Ids = page, Position = start, Total = query.CalculateTotal ? ids.Count : null };
+        return query.PageOf(ids);
     }
 
     /// <summary>

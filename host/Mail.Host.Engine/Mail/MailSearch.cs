@@ -91,7 +91,7 @@ internal sealed class MailSearch
         if (engine.Views is null)
         {
             var ids = await QueryEmailsAsync(engine, accountId, query.Filter, query.Sort, query.CollapseThreads, cancellationToken).ConfigureAwait(false);
-            return Page(ids, query);
+            return query.PageOf(ids);
         }
 
         var snapshot = await engine.Views.GetAsync(accountId, head, cancellationToken).ConfigureAwait(false);
@@ -122,46 +122,7 @@ internal sealed class MailSearch
             }
         }
 
-        return Page(result, query);
-    }
-
-    /// <summary>Cuts a full, sorted result to the page a query asks for.</summary>
-    private static EmailQueryResult Page(IReadOnlyList<ulong> ids, EmailQuery query)
-    {
-        long start;
-        if (query.Anchor is { } anchor)
-        {
-            var index = -1;
-            for (var i = 0; i < ids.Count; i++)
-            {
-                if (ids[i] == anchor)
-                {
-                    index = i;
-                    break;
-                }
-            }
-
-            if (index < 0)
-            {
-                throw new MailException(MailErrorCode.AnchorNotFound, "The anchor is not among the results.");
-            }
-
-            start = Math.Max(0, index + query.AnchorOffset);
-        }
-        else
-        {
-            start = query.Position < 0 ? Math.Max(0, ids.Count + query.Position) : query.Position;
-        }
-
-        start = Math.Min(start, ids.Count);
-        var count = (int)Math.Min(ids.Count - start, query.Limit ?? int.MaxValue);
-        var page = new ulong[Math.Max(0, count)];
-        for (var i = 0; i < page.Length; i++)
-        {
-            page[i] = ids[(int)start + i];
-        }
-
-        return new EmailQueryResult { Ids = page, Position = start, Total = query.CalculateTotal ? ids.Count : null };
+        return query.PageOf(result);
     }
 
     /// <summary>Whether a filter only asks what an email record and the full-text index answer.</summary>
@@ -322,7 +283,7 @@ internal sealed class MailSearch
                 }
             }
 
-            var page = Page(all, query);
+            var page = query.PageOf(all);
             return query.CalculateTotal ? page : page with { Total = null };
         }
 
@@ -374,7 +335,7 @@ internal sealed class MailSearch
             batchSize = Math.Min(batchSize * 4, 16384);
         }
 
-        return Page(found, query);
+        return query.PageOf(found);
     }
 
     /// <summary>The emails of a thread, oldest first.</summary>
