@@ -338,6 +338,15 @@ internal sealed class ImapMailAccount : IMailAccount, IAsyncDisposable
     public ValueTask<IReadOnlyList<SharedMailbox>> GetSharedMailboxesAsync(CancellationToken cancellationToken = default)
         => own.GetSharedMailboxesAsync(cancellationToken);
 
+    public ValueTask<IReadOnlyList<string>> GetOrphanSubscriptionsAsync(CancellationToken cancellationToken = default)
+        => own.GetOrphanSubscriptionsAsync(cancellationToken);
+
+    public ValueTask<bool> RemoveOrphanSubscriptionAsync(string name, CancellationToken cancellationToken = default)
+        => own.RemoveOrphanSubscriptionAsync(name, cancellationToken);
+
+    public ValueTask<EmailQueryResult> QueryEmailPageAsync(EmailQuery query, CancellationToken cancellationToken = default)
+        => own.QueryEmailPageAsync(query, cancellationToken);
+
     public ValueTask<IReadOnlyList<MetadataEntry>> GetMetadataAsync(ulong? mailboxId, CancellationToken cancellationToken = default)
     {
         if (mailboxId is not { } tagged)
