@@ -25,7 +25,7 @@ public sealed class FakeServer : IDisposable
     /// <summary>Whether a client got as far as MAIL FROM (with <see cref="PlainOnly"/>).</summary>
     public bool SawMail { get; private set; }
 
-    /// <summary>How many messages were accepted (with <see cref="Accepting"/>).</summary>
+    /// <summary>How many messages were accepted (with <see cref="Recording"/>).</summary>
     public int Messages => messages;
 
     /// <summary>How many connections were accepted.</summary>
@@ -100,37 +100,7 @@ public sealed class FakeServer : IDisposable
         }
     }
 
-    /// <summary>A plain server that accepts every message, counting them, several per connection if the client wants.</summary>
-    public static async Task Accepting(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
-    {
-        await Say(stream, "220 accept.test ESMTP\r\n", cancellationToken);
-        while (await ReadLineAsync(stream, cancellationToken) is { } line)
-        {
-            switch (line.Split(' ')[0].ToUpperInvariant())
-            {
-                case "EHLO":
-                    await Say(stream, "250-accept.test\r\n250 8BITMIME\r\n", cancellationToken);
-                    break;
-                case "DATA":
-                    await Say(stream, "354 go ahead\r\n", cancellationToken);
-                    while (await ReadLineAsync(stream, cancellationToken) is { } data && data != ".")
-                    {
-                    }
-
-                    Interlocked.Increment(ref server.messages);
-                    await Say(stream, "250 2.0.0 accepted\r\n", cancellationToken);
-                    break;
-                case "QUIT":
-                    await Say(stream, "221 bye\r\n", cancellationToken);
-                    return;
-                default:
-                    await Say(stream, "250 ok\r\n", cancellationToken);
-                    break;
-            }
-        }
-    }
-
-    /// <summary>Accepts every message like <see cref="Accepting"/> and keeps its envelope and content in <see cref="Received"/>.</summary>
+    /// <summary>A plain server that accepts every message, several per connection if the client wants, counting them and keeping each envelope and content in <see cref="Received"/>.</summary>
     public static async Task Recording(FakeServer server, NetworkStream stream, CancellationToken cancellationToken)
     {
         await Say(stream, "220 record.test ESMTP\r\n", cancellationToken);

@@ -314,7 +314,7 @@ public sealed class OutboundTests(DeploymentFixture fixture, ITestOutputHelper o
     public async Task Messages_to_one_server_in_quick_succession_share_one_smtp_connection()
     {
         var (a, _, _) = await StartPairAsync(extraDns: ["--mx-host=reuse.test,mx.reuse.test,10", "--host-record=mx.reuse.test,127.0.0.6"]);
-        using var server = FakeServer.Start("127.0.0.6", remotePort, FakeServer.Accepting);
+        using var server = FakeServer.Start("127.0.0.6", remotePort, FakeServer.Recording);
         for (var i = 1; i <= 3; i++)
         {
             await SubmitAsync(a, "alice@a.test", $"Reuse {i}", "x@reuse.test");

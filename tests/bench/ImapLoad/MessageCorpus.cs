@@ -8,7 +8,8 @@ namespace Mail.Host.ImapLoad;
 /// </summary>
 internal sealed class MessageCorpus
 {
-    private static readonly string[] Words = ["alpha", "budget", "meeting", "report", "server", "mail", "quarter", "review", "invoice", "travel", "schedule", "project", "draft", "release", "update", "network"];
+    /// <summary>The words bodies and subjects are made of.</summary>
+    public static readonly string[] Words = ["alpha", "budget", "meeting", "report", "server", "mail", "quarter", "review", "invoice", "travel", "schedule", "project", "draft", "release", "update", "network"];
     private readonly List<string> messages = [];
 
     public MessageCorpus(int count, int seed = 20261129)

@@ -13,7 +13,6 @@ namespace Mail.Host.ImapLoad;
 internal sealed class SearchRun(LoadTarget target, string mailbox, string? maildir = null)
 {
     private const int Batch = 100;
-    private static readonly string[] Words = ["alpha", "budget", "meeting", "report", "server", "mail", "quarter", "review", "invoice", "travel", "schedule", "project", "draft", "release", "update", "network"];
 
     /// <summary>The searches: what each looks for and how many messages of <paramref name="messages"/> must match.</summary>
     /// <param name="messages">The messages in the mailbox.</param>
@@ -92,7 +91,7 @@ internal sealed class SearchRun(LoadTarget target, string mailbox, string? maild
         var text = new StringBuilder(6 * 1024);
         text.Append("From: Sender ").Append(index % 50).Append(" <user").Append(index % 50).Append("@sender.example>\r\n");
         text.Append("To: search@bench.example\r\n");
-        text.Append("Subject: ").Append(Words[random.Next(Words.Length)]).Append(" #").Append(index).Append("\r\n");
+        text.Append("Subject: ").Append(MessageCorpus.Words[random.Next(MessageCorpus.Words.Length)]).Append(" #").Append(index).Append("\r\n");
         text.Append("Date: ").Append(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(index).ToString("ddd, dd MMM yyyy HH:mm:ss +0000", CultureInfo.InvariantCulture)).Append("\r\n");
         text.Append("Message-ID: <search-").Append(index).Append("@bench.example>\r\n");
         text.Append("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n");
@@ -101,7 +100,7 @@ internal sealed class SearchRun(LoadTarget target, string mailbox, string? maild
         var markerAt = random.Next(size / 2);
         while (text.Length < size)
         {
-            line.Append(Words[random.Next(Words.Length)]).Append(' ');
+            line.Append(MessageCorpus.Words[random.Next(MessageCorpus.Words.Length)]).Append(' ');
             if (text.Length >= markerAt && markerAt >= 0)
             {
                 line.Append("unique").Append(index).Append(' ');
