@@ -131,7 +131,18 @@ public sealed class SmtpTests(DeploymentFixture fixture, ITestOutputHelper outpu
             await client.DisconnectAsync(true);
         }
 
-        Assert.Equal(["Plain", "StartTls"], (await mail.MessagesAsync("alice")).Select(m => m.Subject).Order());
+        // carol@remote.example went to the outbound queue. Whether its delivery attempt has already
+        // ended in a bounce to alice depends on how fast this machine's resolver answers for the
+        // reserved .example domain, so a bounce may be there; if it is, it must be about carol.
+        var toAlice = await mail.MessagesAsync("alice");
+        var bounces = toAlice.Where(m => m.Subject == "Undelivered Mail Returned to Sender").ToList();
+        foreach (var bounce in bounces)
+        {
+            Assert.Contains("carol@remote.example", Encoding.UTF8.GetString(await mail.RawAsync("alice", bounce.EmailId)), StringComparison.OrdinalIgnoreCase);
+        }
+
+        Assert.True(bounces.Count <= 1, $"{bounces.Count} bounces for one undeliverable recipient");
+        Assert.Equal(["Plain", "StartTls"], toAlice.Except(bounces).Select(m => m.Subject).Order());
         Assert.Equal(["Implicit TLS", "Submitted"], (await mail.MessagesAsync("bob")).Select(m => m.Subject).Order());
         Assert.True(File.Exists(Path.Combine(deployment.Folder, "data", "tls", "selfsigned.pem")));
     }
