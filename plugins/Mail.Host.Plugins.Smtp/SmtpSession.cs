@@ -910,6 +910,16 @@ internal sealed class SmtpSession(SmtpListener listener, LineConnection connecti
                 outcomes[recipient.Address] = RecipientStatus.TemporaryFailure;
             }
         }
+        catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+        {
+            // A fault of this server, not of the message or the client: the sender keeps the message and tries again,
+            // rather than losing the connection without a reply.
+            listener.Logger.LogError(ex, "Delivery of a message from {Sender} failed unexpectedly", mailFrom);
+            foreach (var recipient in local)
+            {
+                outcomes[recipient.Address] = RecipientStatus.TemporaryFailure;
+            }
+        }
 
         var id = $"{sessionId}.{++transactions}";
         if (Lmtp)

@@ -83,30 +83,38 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
         Assert.Equal(6, (await Engine.OpenAccount(1).GetMailboxesAsync()).Count);
     }
 
-    /// <summary>One delivery to three accounts stores the message once and references it three times.</summary>
+    /// <summary>
+    /// One delivery to three accounts stores the message once and references it three times: in the blob store, or,
+    /// for a small message with <see cref="MailEngineOptions.InlineMessageBytes"/> on, in the data store only.
+    /// </summary>
+    /// <param name="inline">Whether small messages are kept in the data store.</param>
     /// <returns>A task that completes with the test.</returns>
-    [Fact]
-    public async Task Delivering_to_three_accounts_stores_one_blob_referenced_three_times()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Delivering_to_three_accounts_stores_one_blob_referenced_three_times(bool inline)
     {
+        var engine = NewEngine(InlineOrNot(inline));
         foreach (var id in new ulong[] { 1, 2, 3 })
         {
-            await Engine.OpenAccount(id).SetQuotaAsync(MailQuota.Unlimited);
+            await engine.OpenAccount(id).SetQuotaAsync(MailQuota.Unlimited);
         }
 
         var raw = MailTestMessages.Simple("To three");
-        var results = await Engine.DeliverAsync(new MemoryStream(raw), [1, 2, 3, 2]);
+        var results = await engine.DeliverAsync(new MemoryStream(raw), [1, 2, 3, 2]);
 
         Assert.Equal(3, results.Count);
         Assert.All(results, r => Assert.Equal(DeliveryStatus.Delivered, r.Status));
         Assert.Equal(new ulong[] { 1, 2, 3 }, results.Select(r => r.AccountId));
-        Assert.Equal(1, Blobs.Puts);
+        Assert.Equal(inline ? 0 : 1, Blobs.Puts);
+        Assert.Equal(inline, await Data.GetAsync(MailKeys.BlobInline, MailKeys.BlobKey(BlobHash.Compute(raw))) is not null);
         var hash = BlobHash.Compute(raw);
         Assert.Equal(3, Counter.Decode(await Data.GetAsync(MailKeys.BlobReference, MailKeys.BlobKey(hash))));
         Assert.Equal(0, await Data.ScanAsync(MailKeys.BlobPending, KeyRange.All()).CountAsync());
 
         foreach (var result in results)
         {
-            var account = Engine.OpenAccount(result.AccountId);
+            var account = engine.OpenAccount(result.AccountId);
             var inbox = await InboxAsync(account);
             Assert.Equal(inbox.Id, result.MailboxId);
             Assert.Equal(1u, result.Uid);
@@ -873,29 +881,33 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
 
     /// <summary>A blob goes only when its last email goes, through a collection pass.</summary>
     /// <returns>A task that completes with the test.</returns>
-    [Fact]
-    public async Task Garbage_collection_deletes_a_blob_only_after_its_last_reference()
+    /// <param name="inline">Whether small messages are kept in the data store.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Garbage_collection_deletes_a_blob_only_after_its_last_reference(bool inline)
     {
-        await Engine.OpenAccount(1).SetQuotaAsync(MailQuota.Unlimited);
-        await Engine.OpenAccount(2).SetQuotaAsync(MailQuota.Unlimited);
+        var engine = NewEngine(InlineOrNot(inline));
+        await engine.OpenAccount(1).SetQuotaAsync(MailQuota.Unlimited);
+        await engine.OpenAccount(2).SetQuotaAsync(MailQuota.Unlimited);
         var raw = MailTestMessages.Simple("shared");
         var hash = BlobHash.Compute(raw);
-        await Engine.DeliverAsync(new MemoryStream(raw), [1, 2]);
+        await engine.DeliverAsync(new MemoryStream(raw), [1, 2]);
 
-        await ExpungeAllAsync(Engine.OpenAccount(1));
-        Assert.Equal(0, (await Engine.CollectGarbageAsync()).BlobsDeleted);
-        Assert.True(await Blobs.ExistsAsync(hash));
+        await ExpungeAllAsync(engine.OpenAccount(1));
+        Assert.Equal(0, (await engine.CollectGarbageAsync()).BlobsDeleted);
+        Assert.True(await StoredAsync(hash, inline));
 
-        await ExpungeAllAsync(Engine.OpenAccount(2));
-        Assert.True(await Blobs.ExistsAsync(hash));
-        Assert.Equal(1, (await Engine.CollectGarbageAsync()).BlobsDeleted);
-        Assert.False(await Blobs.ExistsAsync(hash));
+        await ExpungeAllAsync(engine.OpenAccount(2));
+        Assert.True(await StoredAsync(hash, inline));
+        Assert.Equal(1, (await engine.CollectGarbageAsync()).BlobsDeleted);
+        Assert.False(await StoredAsync(hash, inline));
         Assert.Null(await Data.GetAsync(MailKeys.BlobReference, MailKeys.BlobKey(hash)));
         Assert.Equal(0, await Data.ScanAsync(MailKeys.BlobMetadata, KeyRange.Prefix(hash.Bytes)).CountAsync());
 
         // Delivered again later, it is stored again.
-        var again = await Engine.DeliverAsync(new MemoryStream(raw), [1]);
-        Assert.Equal(raw, await ReadAllAsync(Engine.OpenAccount(1), again[0].EmailId));
+        var again = await engine.DeliverAsync(new MemoryStream(raw), [1]);
+        Assert.Equal(raw, await ReadAllAsync(engine.OpenAccount(1), again[0].EmailId));
         Assert.Equal(1, Counter.Decode(await Data.GetAsync(MailKeys.BlobReference, MailKeys.BlobKey(hash))));
         Assert.Equal(0, await Data.ScanAsync(MailKeys.BlobPending, KeyRange.All()).CountAsync());
     }
@@ -952,18 +964,22 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
 
     /// <summary>A pending reference left by a process that stopped mid-delivery is dropped after its timeout.</summary>
     /// <returns>A task that completes with the test.</returns>
-    [Fact]
-    public async Task A_delivery_that_never_finished_leaves_no_orphan_blob()
+    /// <param name="inline">Whether small messages are kept in the data store.</param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_delivery_that_never_finished_leaves_no_orphan_blob(bool inline)
     {
+        var engine = NewEngine(InlineOrNot(inline));
         var raw = MailTestMessages.Simple("orphan");
-        var stored = await Engine.StoreMessageAsync(new MemoryStream(raw), CancellationToken.None);
-        Assert.True(await Blobs.ExistsAsync(stored.Hash));
+        var stored = await engine.StoreMessageAsync(new MemoryStream(raw), CancellationToken.None);
+        Assert.True(await StoredAsync(stored.Hash, inline));
 
         // The process "stops" here: no email is recorded and the pending reference is never released.
-        Assert.Equal(0, (await Engine.CollectGarbageAsync()).BlobsDeleted);
+        Assert.Equal(0, (await engine.CollectGarbageAsync()).BlobsDeleted);
         Clock.Advance(TimeSpan.FromHours(2));
-        Assert.Equal(1, (await Engine.CollectGarbageAsync()).BlobsDeleted);
-        Assert.False(await Blobs.ExistsAsync(stored.Hash));
+        Assert.Equal(1, (await engine.CollectGarbageAsync()).BlobsDeleted);
+        Assert.False(await StoredAsync(stored.Hash, inline));
     }
 
     /// <summary>Names: INBOX in any case, a configurable separator, subscriptions, invalid names and roles.</summary>
@@ -1442,6 +1458,17 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
     protected virtual IFullTextStore CreateFullTextStore(IDataStore dataStore) => new DataStoreFullTextStore(dataStore);
 
     private MailEngine NewEngine(MailEngineOptions? options = null) => new(Data, Blobs, options, Clock, fullText: CreateFullTextStore(Data));
+
+    private static MailEngineOptions InlineOrNot(bool inline) => new() { InlineMessageBytes = inline ? 64 * 1024 : 0 };
+
+    /// <summary>Whether a message's content is stored where the engine keeps it: the data store when inline, else the blob store.</summary>
+    private async Task<bool> StoredAsync(BlobHash hash, bool inline)
+    {
+        var inData = await Data.GetAsync(MailKeys.BlobInline, MailKeys.BlobKey(hash)) is not null;
+        var inBlobs = await Blobs.ExistsAsync(hash);
+        Assert.False(inline ? inBlobs : inData, inline ? "a small message went to the blob store" : "a message went to the data store with inline storage off");
+        return inline ? inData : inBlobs;
+    }
 
     private static async Task<Mailbox> InboxAsync(IMailAccount account)
         => (await account.GetMailboxesAsync()).Single(m => m.Role == MailboxRole.Inbox);

@@ -30,8 +30,15 @@ internal sealed class BlobReferences(IDataStore data, IBlobStore blobs, MailEngi
     private const int MaxAcquireAttempts = 50;
 
     /// <summary>Takes a pending reference on a blob and stores its metadata if it is not stored yet.</summary>
+    /// <param name="hash">The blob.</param>
+    /// <param name="metadata">The blob's parsed metadata to store, or <see langword="null"/> when it is stored.</param>
+    /// <param name="inlineContent">
+    /// The whole content of a small blob, written in the same commit as the reference (see <see cref="Storage.InlineBlobStore"/>),
+    /// or <see langword="null"/> when the caller stores the blob itself.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the commit.</param>
     /// <returns>The pending entry's key, for <see cref="ReleaseAsync"/>.</returns>
-    public async ValueTask<byte[]> AcquireAsync(BlobHash hash, byte[]? metadata, CancellationToken cancellationToken)
+    public async ValueTask<byte[]> AcquireAsync(BlobHash hash, byte[]? metadata, byte[]? inlineContent, CancellationToken cancellationToken)
     {
         var refKey = MailKeys.BlobKey(hash);
         for (var attempt = 1; ; attempt++)
@@ -43,6 +50,12 @@ internal sealed class BlobReferences(IDataStore data, IBlobStore blobs, MailEngi
             if (metadata is not null)
             {
                 await AddMetadataAsync(batch, hash, metadata, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (inlineContent is not null)
+            {
+                // Written again on every attempt: a collector that was deleting this blob may have removed it.
+                Storage.InlineBlobStore.AddTo(batch, hash, inlineContent);
             }
 
             await data.CommitAsync(batch, cancellationToken).ConfigureAwait(false);

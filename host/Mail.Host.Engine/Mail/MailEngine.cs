@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using Mail.Host.Engine.Storage;
 using Mail.Host.Mail;
 using Mail.Host.Storage;
 using Microsoft.Extensions.Logging;
@@ -55,10 +56,10 @@ public sealed class MailEngine : IMailEngine
         Options = options ?? new MailEngineOptions();
         Options.Validate();
         Data = data;
-        Blobs = blobs;
+        Blobs = Options.InlineMessageBytes > 0 ? new InlineBlobStore(data, blobs, Options.InlineMessageBytes) : blobs;
         Time = time ?? TimeProvider.System;
         Names = new MailboxNames(Options.HierarchySeparator, Options.MaxMailboxNameBytes);
-        References = new BlobReferences(data, blobs, Options, Time);
+        References = new BlobReferences(data, Blobs, Options, Time);
         this.logger = logger ?? NullLogger.Instance;
         Notifier = new MailNotifier(this, lookup, this.logger);
         Indexer = fullText is null ? null : new MailIndexer(this, fullText);
@@ -340,11 +341,18 @@ public sealed class MailEngine : IMailEngine
                 bodyText = (await MessageParser.ParseAsync(spool.Rewind(), spool.Length, extractText: true, cancellationToken).ConfigureAwait(false)).BodyText;
             }
 
-            var pendingKey = await References.AcquireAsync(spool.Hash, toStore, cancellationToken).ConfigureAwait(false);
+            byte[]? inline = null;
+            if (Blobs is InlineBlobStore small && small.KeepsInline(spool.Length))
+            {
+                inline = new byte[spool.Length];
+                await spool.Rewind().ReadExactlyAsync(inline, cancellationToken).ConfigureAwait(false);
+            }
+
+            var pendingKey = await References.AcquireAsync(spool.Hash, toStore, inline, cancellationToken).ConfigureAwait(false);
             try
             {
                 // The pending reference keeps the collector away, so a blob seen here stays until the emails hold it.
-                if (!await Blobs.ExistsAsync(spool.Hash, cancellationToken).ConfigureAwait(false))
+                if (inline is null && !await Blobs.ExistsAsync(spool.Hash, cancellationToken).ConfigureAwait(false))
                 {
                     await Blobs.PutAsync(spool.Hash, spool.Rewind(), cancellationToken).ConfigureAwait(false);
                 }

@@ -33,6 +33,14 @@ public sealed record MailEngineOptions
     /// <summary>Messages up to this size are held in memory while being stored; larger ones in a temporary file (default 1 MiB).</summary>
     public int SpoolMemoryThreshold { get; init; } = 1024 * 1024;
 
+    /// <summary>
+    /// Messages up to this size are kept in the data store rather than the blob store (default 32 KiB; 0 keeps every
+    /// message in the blob store; never more than the data store's value limit). Their content is then written in the
+    /// same synced commit that records the delivery's reference to it, which the data store groups with concurrent
+    /// deliveries, instead of a separate durable write to the blob store per message.
+    /// </summary>
+    public int InlineMessageBytes { get; init; } = 32 * 1024;
+
     /// <summary>The longest mailbox name, in UTF-8 bytes (default 512).</summary>
     public int MaxMailboxNameBytes { get; init; } = 512;
 
@@ -70,6 +78,7 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessagesPerCommit, 1, nameof(MaxMessagesPerCommit));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxCommitAttempts, 1, nameof(MaxCommitAttempts));
         ArgumentOutOfRangeException.ThrowIfNegative(SpoolMemoryThreshold, nameof(SpoolMemoryThreshold));
+        ArgumentOutOfRangeException.ThrowIfNegative(InlineMessageBytes, nameof(InlineMessageBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxMailboxNameBytes, 1, nameof(MaxMailboxNameBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationPollInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationSafetyPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationSafetyPollInterval));

@@ -63,6 +63,9 @@ internal static class MailKeys
     /// <summary>[blob hash][chunk 2] → the parsed <see cref="Host.Mail.MessageMetadata"/>, serialized and cut into chunks.</summary>
     public const string BlobMetadata = "mail_blob_meta";
 
+    /// <summary>[blob hash] → the whole content of a small message, kept in the data store instead of the blob store.</summary>
+    public const string BlobInline = "mail_blob_inline";
+
     /// <summary>The one key of <see cref="AccountSequence"/>.</summary>
     public static readonly byte[] AccountSequenceKey = "next"u8.ToArray();
 

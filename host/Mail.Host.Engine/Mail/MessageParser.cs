@@ -59,7 +59,7 @@ internal static partial class MessageParser
             var offsets = new Dictionary<MimeEntity, (long Begin, long HeadersEnd, long End, int Lines)>(ReferenceEqualityComparer.Instance);
             var parser = new MimeParser(Options, content, MimeFormat.Entity, persistent: true);
             parser.MimeEntityEnd += (_, e) => offsets[e.Entity] = (e.BeginOffset, e.HeadersEndOffset, e.EndOffset, e.Lines);
-            var message = await parser.ParseMessageAsync(cancellationToken).ConfigureAwait(false);
+            using var message = await parser.ParseMessageAsync(cancellationToken).ConfigureAwait(false);
             var metadata = Describe(message, offsets, size);
             return new ParsedMessage(metadata, extractText ? BodyText(message) : null);
         }

@@ -173,6 +173,7 @@ internal sealed class HostManifest
             MaxMessageSize = Number("MaxMessageSizeBytes", 1024, 1L << 31, settings.MaxMessageSize),
             NotificationPollInterval = TimeSpan.FromMilliseconds(Number("NotificationPollMilliseconds", 50, 60_000, (long)settings.NotificationPollInterval.TotalMilliseconds)),
             QueryViewEmails = (int)Number("QueryViewEmails", 0, 100_000_000, settings.QueryViewEmails),
+            InlineMessageBytes = (int)Number("InlineMessageBytes", 0, 1024 * 1024, settings.InlineMessageBytes),
         };
     }
 

@@ -32,4 +32,10 @@ internal sealed record MailSettings
     /// (<c>Mail:QueryViewEmails</c>, default 500,000; 0 turns the views off).
     /// </summary>
     public int QueryViewEmails { get; init; } = 500_000;
+
+    /// <summary>
+    /// Messages up to this size are kept in the data store instead of the blob store (<c>Mail:InlineMessageBytes</c>,
+    /// default 32,768; 0 keeps every message in the blob store).
+    /// </summary>
+    public int InlineMessageBytes { get; init; } = 32 * 1024;
 }

@@ -52,10 +52,19 @@ internal sealed class InboundAuthenticator
         var (spfResult, spfWhy) = await spf.CheckAsync(client, spfDomain, mailFrom.Length > 0 ? mailFrom : "postmaster@" + helo, helo, cancellationToken).ConfigureAwait(false);
         parts.Add($"spf={Name(spfResult)} ({Comment(spfWhy)}; client {client}) smtp.{(mailFrom.Length > 0 ? "mailfrom" : "helo")}={spfDomain}");
 
-        MimeMessage parsed;
+        // Most mail carries no DKIM or ARC signature; then the header alone answers everything, and the body is not parsed.
+        var start = message.CanSeek ? message.Position : 0;
+        HeaderList headers;
+        MimeMessage? parsed = null;
         try
         {
-            parsed = await MimeMessage.LoadAsync(message, cancellationToken).ConfigureAwait(false);
+            headers = await HeaderList.LoadAsync(ParserOptions.Default, message, cancellationToken).ConfigureAwait(false);
+            if (message.CanSeek && (headers.Contains(HeaderId.DkimSignature) || headers.Contains(HeaderId.ArcSeal)))
+            {
+                message.Position = start;
+                parsed = await MimeMessage.LoadAsync(message, cancellationToken).ConfigureAwait(false);
+                headers = parsed.Headers;
+            }
         }
         catch (FormatException)
         {
@@ -64,9 +73,10 @@ internal sealed class InboundAuthenticator
             return new AuthenticationOutcome(Render(parts), "none", "none", null);
         }
 
+        using var disposeParsed = parsed;
         // DKIM: every signature, at most a few.
         var passingDomains = new List<string>();
-        var signatures = parsed.Headers.Where(h => h.Id == HeaderId.DkimSignature).Take(MaxSignatures).ToList();
+        var signatures = parsed is null ? [] : parsed.Headers.Where(h => h.Id == HeaderId.DkimSignature).Take(MaxSignatures).ToList();
         if (signatures.Count == 0)
         {
             parts.Add("dkim=none");
@@ -80,7 +90,7 @@ internal sealed class InboundAuthenticator
             string result;
             try
             {
-                result = await dkim.VerifyAsync(parsed, signature, cancellationToken).ConfigureAwait(false) ? "pass" : "fail";
+                result = await dkim.VerifyAsync(parsed!, signature, cancellationToken).ConfigureAwait(false) ? "pass" : "fail";
             }
             catch (DnsResponseException ex) when (ex.Code != DnsResponseCode.NotExistentDomain)
             {
@@ -101,7 +111,7 @@ internal sealed class InboundAuthenticator
         }
 
         // DMARC.
-        var fromMailboxes = parsed.From.Mailboxes.ToList();
+        var fromMailboxes = FromMailboxes(headers);
         var fromDomain = fromMailboxes.Count == 1 && fromMailboxes[0].Address.LastIndexOf('@') is var fromAt and > 0 ? fromMailboxes[0].Address[(fromAt + 1)..].ToLowerInvariant() : null;
         var dmarc = "none";
         var policy = "none";
@@ -143,8 +153,8 @@ internal sealed class InboundAuthenticator
         // ARC.
         try
         {
-            var chain = await arc.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false);
-            parts.Add("arc=" + chain.Chain switch
+            var chain = parsed is null ? ArcSignatureValidationResult.None : (await arc.VerifyAsync(parsed, cancellationToken).ConfigureAwait(false)).Chain;
+            parts.Add("arc=" + chain switch
             {
                 ArcSignatureValidationResult.Pass => "pass",
                 ArcSignatureValidationResult.Fail => "fail",
@@ -157,6 +167,21 @@ internal sealed class InboundAuthenticator
         }
 
         return new AuthenticationOutcome(Render(parts), dmarc, policy, fromDomain);
+    }
+
+    /// <summary>The mailboxes of every From field, as MimeKit's <see cref="MimeMessage.From"/> gathers them.</summary>
+    private static List<MailboxAddress> FromMailboxes(HeaderList headers)
+    {
+        var mailboxes = new List<MailboxAddress>();
+        foreach (var header in headers)
+        {
+            if (header.Id == HeaderId.From && InternetAddressList.TryParse(ParserOptions.Default, header.RawValue, out var list))
+            {
+                mailboxes.AddRange(list.Mailboxes);
+            }
+        }
+
+        return mailboxes;
     }
 
     private async Task<((Dictionary<string, string> Tags, bool Inherited)? Record, bool Failed)> DmarcRecordAsync(string domain, CancellationToken cancellationToken)
