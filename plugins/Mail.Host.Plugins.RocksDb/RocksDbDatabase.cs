@@ -72,6 +72,12 @@ internal sealed class RocksDbDatabase
             .SetBlockCache(blockCache)
             .SetFilterPolicy(BloomFilterPolicy.Create(10, false));
         var familyOptions = new ColumnFamilyOptions().SetBlockBasedTableFactory(tableOptions);
+
+        // Message contents, metadata and blob chunks are kilobytes each; kept in blob files beside the tables, they are
+        // written to disk once at flush instead of again by every compaction that moves their keys.
+        Native.Instance.rocksdb_options_set_enable_blob_files(familyOptions.Handle, 1);
+        Native.Instance.rocksdb_options_set_min_blob_size(familyOptions.Handle, 4096);
+        Native.Instance.rocksdb_options_set_enable_blob_gc(familyOptions.Handle, 1);
         var dbOptions = new DbOptions()
             .SetCreateIfMissing(true)
             .SetCreateMissingColumnFamilies(true)
