@@ -2,9 +2,11 @@
 # SMTP acceptance benchmark: smtp-source (from the postfix package) against this server on the default manifest,
 # every message delivered durably into a local mailbox before its 250. Prints messages/s and the server's peak RSS.
 #
-#   tests/bench/smtp-load.sh [--deployment DIR] [--sessions N] [--messages N] [--size BYTES] [--no-peers] [--postfix HOST:PORT]
+#   tests/bench/smtp-load.sh [--deployment DIR] [--sessions N] [--messages N] [--size BYTES] [--warmup N] [--no-peers] [--postfix HOST:PORT]
 #
 # --deployment  a folder built by ./build.sh (default: builds one into a temp folder)
+# --warmup      messages sent to each server, unmeasured, before the measured run (default 1000; 0 for none), so the
+#               figures compare steady states rather than this server's just-in-time compilation at start
 # By default the same load then runs against Postfix delivering into Dovecot over LMTP, both started here from
 # Debian's packages (installed when missing) with configuration of their own in a temp folder, and the script prints
 # both acceptance rates, the ratio, and how long Postfix took to get every message into Dovecot's maildir.
@@ -13,16 +15,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-deployment= sessions=20 messages=5000 size=5120 postfix= peers=1
+deployment= sessions=20 messages=5000 size=5120 postfix= peers=1 warmup=1000
 while [ $# -gt 0 ]; do
   case "$1" in
     --deployment) deployment=$2; shift 2 ;;
     --sessions) sessions=$2; shift 2 ;;
     --messages) messages=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
     --postfix) postfix=$2; peers=0; shift 2 ;;
     --no-peers) peers=0; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "smtp-load: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -75,10 +78,15 @@ run() { # target
   python3 -c "print(f'{$messages / ($end - $start):.0f}')"
 }
 
-echo "smtp-load: $sessions sessions x $messages messages of $size bytes"
+warm() { # target
+  if [ "$warmup" -gt 0 ]; then "$source_bin" -s "$sessions" -m "$warmup" -l "$size" -f sender@bench.test -t user1@bench.test "$1"; fi
+}
+
+echo "smtp-load: $sessions sessions x $messages messages of $size bytes (after $warmup unmeasured)"
+warm "127.0.0.1:$port"
 ours=$(run "127.0.0.1:$port")
 stored=$(curl -sf -u "admin:$MAILHOST_ADMIN_PASSWORD" "http://127.0.0.1:$http/api/admin/mail/accounts/user1/messages?mailbox=INBOX" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
-echo "mailhost: $ours msg/s accepted, each durable in the mailbox before its 250 ($stored stored); peak RSS $(peak_rss)"
+echo "mailhost: $ours msg/s accepted, each durable in the mailbox before its 250 ($stored of $((warmup + messages)) stored); peak RSS $(peak_rss)"
 # Stop this server before the peers run, so they have the machine to themselves as it had.
 kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true; server_pid=
 
@@ -88,14 +96,21 @@ if [ "$peers" = 1 ]; then
   postfix=127.0.0.1:$PEER_SMTP_PORT
 fi
 if [ -n "$postfix" ]; then
+  if [ "$peers" = 1 ]; then
+    # Warm Postfix up the same way, and let it hand those messages to Dovecot before the measured run starts.
+    warm "$postfix"
+    for _ in $(seq 1 1200); do [ "$(find "$PEER_MAILDIR/new" "$PEER_MAILDIR/cur" -type f 2>/dev/null | wc -l)" -ge "$warmup" ] && break; sleep 0.25; done
+  else
+    warm "$postfix"
+  fi
   start=$(date +%s.%N)
   theirs=$(run "$postfix")
   echo "postfix:  $theirs msg/s accepted (queued, not yet delivered)"
   if [ "$peers" = 1 ]; then
     maildir_count() { find "$PEER_MAILDIR/new" "$PEER_MAILDIR/cur" -type f 2>/dev/null | wc -l; }
-    for _ in $(seq 1 1200); do [ "$(maildir_count)" -ge "$messages" ] && break; sleep 0.25; done
+    for _ in $(seq 1 1200); do [ "$(maildir_count)" -ge "$((warmup + messages))" ] && break; sleep 0.25; done
     end=$(date +%s.%N)
-    echo "postfix+dovecot: $(maildir_count) of $messages in the maildir, $(python3 -c "print(f'{$messages / ($end - $start):.0f}')") msg/s end to end"
+    echo "postfix+dovecot: $(maildir_count) of $((warmup + messages)) in the maildir, $(python3 -c "print(f'{$messages / ($end - $start):.0f}')") msg/s end to end"
   fi
   python3 -c "print(f'ratio (acceptance): {$ours / $theirs:.2f}x')"
 fi
