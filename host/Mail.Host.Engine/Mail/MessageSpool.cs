@@ -29,7 +29,10 @@ internal sealed class MessageSpool : IAsyncDisposable
     public static async ValueTask<MessageSpool> CreateAsync(Stream source, int memoryThreshold, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
-        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        // Most messages stay in memory and are hashed once at the end; an incremental hash, which costs a native
+        // context per message, is only started when a message outgrows memory.
+        IncrementalHash? hasher = null;
         Stream target = new MemoryStream();
         var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
         try
@@ -37,17 +40,22 @@ internal sealed class MessageSpool : IAsyncDisposable
             int read;
             while ((read = await source.ReadAsync(buffer.AsMemory(0, CopyBufferSize), cancellationToken).ConfigureAwait(false)) > 0)
             {
-                hasher.AppendData(buffer, 0, read);
                 if (target is MemoryStream memory && memory.Length + read > memoryThreshold)
                 {
+                    hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                    hasher.AppendData(memory.GetBuffer(), 0, (int)memory.Length);
                     target = await MoveToFileAsync(memory, cancellationToken).ConfigureAwait(false);
                 }
 
+                hasher?.AppendData(buffer, 0, read);
                 await target.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
             }
 
+            var hash = target is MemoryStream inMemory
+                ? BlobHash.FromBytes(SHA256.HashData(inMemory.GetBuffer().AsSpan(0, (int)inMemory.Length)))
+                : BlobHash.FromBytes(hasher!.GetHashAndReset());
             target.Position = 0;
-            return new MessageSpool(target, BlobHash.FromBytes(hasher.GetHashAndReset()));
+            return new MessageSpool(target, hash);
         }
         catch
         {
@@ -56,6 +64,7 @@ internal sealed class MessageSpool : IAsyncDisposable
         }
         finally
         {
+            hasher?.Dispose();
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
