@@ -54,6 +54,68 @@ internal sealed partial class ImapSession
         return rights;
     }
 
+    /// <summary>
+    /// The user's rights on a mailbox being selected: every right on its own mailboxes, the granted ones on a shared
+    /// mailbox. Selecting needs the right r (RFC 4314 §4); without l the mailbox was not found at all.
+    /// </summary>
+    private async ValueTask<MailboxRights> SelectRightsAsync(Mailbox mailbox)
+    {
+        if (!ImapMailAccount.IsShared(mailbox.Id))
+        {
+            return MailboxRights.All;
+        }
+
+        var rights = await Account.GetMyRightsAsync(mailbox.Id).ConfigureAwait(false);
+        return (rights & MailboxRights.Read) != 0 ? rights : throw new ImapNoException("Selecting this mailbox needs the right r", "NOPERM");
+    }
+
+    /// <summary>Whether the rights allow any change to the selected mailbox: s, w, i, t or e (RFC 4314 §4, SELECT).</summary>
+    private static bool CanChange(MailboxRights rights)
+        => (rights & (MailboxRights.Seen | MailboxRights.Write | MailboxRights.Insert | MailboxRights.DeleteMessages | MailboxRights.Expunge)) != 0;
+
+    /// <summary>The PERMANENTFLAGS the rights allow: \Seen needs s, \Deleted t, the other flags and new keywords w.</summary>
+    private static string PermanentFlags(MailboxRights rights)
+    {
+        var flags = new List<string>(7);
+        if ((rights & MailboxRights.Write) != 0)
+        {
+            flags.Add("\\Answered");
+            flags.Add("\\Flagged");
+        }
+
+        if ((rights & MailboxRights.DeleteMessages) != 0)
+        {
+            flags.Add("\\Deleted");
+        }
+
+        if ((rights & MailboxRights.Seen) != 0)
+        {
+            flags.Add("\\Seen");
+        }
+
+        if ((rights & MailboxRights.Write) != 0)
+        {
+            flags.Add("\\Draft");
+            flags.Add("\\*");
+        }
+
+        return string.Join(' ', flags);
+    }
+
+    /// <summary>Refuses a change to a read-only selected mailbox: READ-ONLY when EXAMINEd, NOPERM when the rights allow no change.</summary>
+    private static void RequireWritable(SelectedMailbox view)
+    {
+        if (view.ReadOnlyByRights)
+        {
+            throw new ImapNoException("The rights on this mailbox allow no change", "NOPERM");
+        }
+
+        if (view.ReadOnly)
+        {
+            throw new ImapNoException("The mailbox is read-only", "READ-ONLY");
+        }
+    }
+
     private async ValueTask AclAsync(string name, ImapParser parser)
     {
         parser.ExpectSpace();

@@ -77,6 +77,14 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfNegative(QueryViewEmails, nameof(QueryViewEmails));
     }
 
+    /// <summary>
+    /// Whether a user reading another account's shared mailbox keeps its own <c>$seen</c> state (default
+    /// <see langword="true"/>, as RFC 4314 allows and Dovecot and Cyrus do for shared folders): the reader's reads
+    /// do not mark messages read for the owner or for other readers. When <see langword="false"/>, <c>$seen</c> is
+    /// one flag shared by everyone who reads the mailbox.
+    /// </summary>
+    public bool PerUserSeenInSharedMailboxes { get; init; } = true;
+
     /// <summary>The most bytes of one metadata value (RFC 5464 entries of a mailbox or of the server).</summary>
     public int MaxMetadataValueBytes { get; init; } = 64 * 1024;
 
