@@ -75,6 +75,7 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationSafetyPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationSafetyPollInterval));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMailboxNameBytes, 900, nameof(MaxMailboxNameBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(QueryViewEmails, nameof(QueryViewEmails));
+        ArgumentOutOfRangeException.ThrowIfLessThan(GroupMembershipCacheTime, TimeSpan.Zero, nameof(GroupMembershipCacheTime));
     }
 
     /// <summary>
@@ -84,6 +85,12 @@ public sealed record MailEngineOptions
     /// one flag shared by everyone who reads the mailbox.
     /// </summary>
     public bool PerUserSeenInSharedMailboxes { get; init; } = true;
+
+    /// <summary>
+    /// How long the groups a user belongs to (<see cref="MailEngine.MemberOf"/>) are kept before they are asked again
+    /// (default 30 s): a user added to or removed from a group gains or loses the group's rights within this time.
+    /// </summary>
+    public TimeSpan GroupMembershipCacheTime { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The most bytes of one metadata value (RFC 5464 entries of a mailbox or of the server).</summary>
     public int MaxMetadataValueBytes { get; init; } = 64 * 1024;
