@@ -306,27 +306,38 @@ internal sealed class MailAccess(MailEngine engine)
             }
         }
 
-        var batch = new WriteBatch();
-        foreach (var ((scope, name), value) in changes)
+        if (changes.Count == 0)
         {
-            var key = AccessKeys.MetadataKey(owner, mailbox, scope, name);
-            if (value is null)
-            {
-                batch.Delete(AccessKeys.Metadata, key);
-            }
-            else
-            {
-                var stored = new byte[value.Length + 1];
-                stored[0] = 1;
-                value.CopyTo(stored, 1);
-                batch.Set(AccessKeys.Metadata, key, stored);
-            }
+            return;
         }
 
-        if (batch.Count > 0)
-        {
-            await Data.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
-        }
+        // Written in a transaction of the account that holds the entries (the user's for server entries), which logs
+        // the change, so every session of the account (and of users it shares the mailbox with) hears of it.
+        await engine.WriteAsync(
+            owner == 0 ? user : owner,
+            create: owner == 0,
+            t =>
+            {
+                foreach (var ((scope, name), value) in changes)
+                {
+                    var key = AccessKeys.MetadataKey(owner, mailbox, scope, name);
+                    if (value is null)
+                    {
+                        t.Batch.Delete(AccessKeys.Metadata, key);
+                    }
+                    else
+                    {
+                        var stored = new byte[value.Length + 1];
+                        stored[0] = 1;
+                        value.CopyTo(stored, 1);
+                        t.Batch.Set(AccessKeys.Metadata, key, stored);
+                    }
+                }
+
+                t.Record(ChangeKind.MetadataChanged, mailbox);
+                return ValueTask.FromResult(true);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether an entry name is a <c>/shared</c> one (after <see cref="NormalizeName"/>).</summary>
