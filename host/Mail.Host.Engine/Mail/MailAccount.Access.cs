@@ -55,7 +55,7 @@ internal sealed partial class MailAccount
                     if ((rights & MailboxRights.Read) != 0 && engine.Options.PerUserSeenInSharedMailboxes)
                     {
                         // Unseen by this user's own $seen, not the owner's.
-                        visible = visible with { UnseenMessages = await new PrivateSeen(engine, AccountId, owner).UnseenAsync(ownerAccount, mailboxId, cancellationToken).ConfigureAwait(false) };
+                        visible = visible with { UnseenMessages = await new PrivateSeen(engine, AccountId, owner).UnseenAsync(ownerAccount, mailbox, cancellationToken).ConfigureAwait(false) };
                     }
 
                     result.Add(new SharedMailbox { OwnerAccountId = owner, OwnerName = name, Mailbox = visible, Rights = rights });

@@ -16,6 +16,11 @@ internal sealed class PrivateSeen(MailEngine engine, ulong reader, ulong owner)
     /// <summary>Up to this many messages are looked up one by one; more read the reader's whole set for the mailbox.</summary>
     private const int PointReads = 64;
 
+    /// <summary>The most unseen counts kept per engine before they are all dropped.</summary>
+    private const int MaxUnseenCounts = 100_000;
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<MailEngine, System.Collections.Concurrent.ConcurrentDictionary<(ulong Reader, ulong Owner, ulong Mailbox), (ulong ModSeq, long Unseen)>> UnseenCounts = new();
+
     private IDataStore Data => engine.Data;
 
     /// <summary>The UIDs the reader has seen in a mailbox.</summary>
@@ -120,12 +125,22 @@ internal sealed class PrivateSeen(MailEngine engine, ulong reader, ulong owner)
         return list;
     }
 
-    /// <summary>How many messages of a mailbox the reader has not seen.</summary>
-    public async ValueTask<int> UnseenAsync(MailAccount ownerAccount, ulong mailboxId, CancellationToken cancellationToken)
+    /// <summary>
+    /// How many messages of a mailbox the reader has not seen. Counting reads the mailbox, so the count is kept per
+    /// engine with the mailbox's HIGHESTMODSEQ: every change to the mailbox, the reader's marks included, moves it.
+    /// </summary>
+    public async ValueTask<long> UnseenAsync(MailAccount ownerAccount, Mailbox mailbox, CancellationToken cancellationToken)
     {
-        var seen = await SetOfAsync(mailboxId, cancellationToken).ConfigureAwait(false);
-        var unseen = 0;
-        await foreach (var message in ownerAccount.GetMessagesAsync(mailboxId, cancellationToken: cancellationToken).ConfigureAwait(false))
+        var counts = UnseenCounts.GetOrCreateValue(engine);
+        var key = (reader, owner, mailbox.Id);
+        if (counts.TryGetValue(key, out var known) && known.ModSeq == mailbox.HighestModSeq)
+        {
+            return known.Unseen;
+        }
+
+        var seen = await SetOfAsync(mailbox.Id, cancellationToken).ConfigureAwait(false);
+        var unseen = 0L;
+        await foreach (var message in ownerAccount.GetMessagesAsync(mailbox.Id, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             if (!seen.Contains(message.Uid))
             {
@@ -133,6 +148,12 @@ internal sealed class PrivateSeen(MailEngine engine, ulong reader, ulong owner)
             }
         }
 
+        if (counts.Count >= MaxUnseenCounts)
+        {
+            counts.Clear();
+        }
+
+        counts[key] = (mailbox.HighestModSeq, unseen);
         return unseen;
     }
 

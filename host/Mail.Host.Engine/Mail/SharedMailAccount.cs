@@ -369,7 +369,7 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     {
         var visible = Visible(mailbox, rights);
         return seen is not null && (rights & MailboxRights.Read) != 0
-            ? visible with { UnseenMessages = await seen.UnseenAsync(owner, mailbox.Id, cancellationToken).ConfigureAwait(false) }
+            ? visible with { UnseenMessages = await seen.UnseenAsync(owner, mailbox, cancellationToken).ConfigureAwait(false) }
             : visible;
     }
 
