@@ -32,4 +32,16 @@ internal sealed record MailSettings
     /// (<c>Mail:QueryViewEmails</c>, default 500,000; 0 turns the views off).
     /// </summary>
     public int QueryViewEmails { get; init; } = 500_000;
+
+    /// <summary>
+    /// Whether each reader of another account's shared mailbox keeps its own <c>\Seen</c>
+    /// (<c>Mail:PerUserSeenInSharedMailboxes</c>, default <see langword="true"/>).
+    /// </summary>
+    public bool PerUserSeenInSharedMailboxes { get; init; } = true;
+
+    /// <summary>
+    /// How long a user's directory groups are kept before access control lists ask for them again
+    /// (<c>Mail:GroupMembershipCacheSeconds</c>, default 30).
+    /// </summary>
+    public TimeSpan GroupMembershipCacheTime { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -166,6 +166,8 @@ internal static class MailServer
             PendingReferenceTimeout = settings.PendingReferenceTimeout,
             NotificationPollInterval = settings.NotificationPollInterval,
             QueryViewEmails = settings.QueryViewEmails,
+            PerUserSeenInSharedMailboxes = settings.PerUserSeenInSharedMailboxes,
+            GroupMembershipCacheTime = settings.GroupMembershipCacheTime,
         };
         var lookup = stores.Serves(StoreRoles.Lookup) && stores.IsNative(StoreRoles.Lookup) ? stores.Lookup : null;
         var fullText = stores.Serves(StoreRoles.FullText) ? stores.FullText : null;
