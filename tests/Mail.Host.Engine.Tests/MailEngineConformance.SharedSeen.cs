@@ -76,6 +76,16 @@ public abstract partial class MailEngineConformance
         Assert.DoesNotContain(MailKeywords.Seen, (await owner.GetMessagesAsync(box.Id, own.Uid, own.Uid).SingleAsync()).Keywords);
         Assert.Contains(MailKeywords.Seen, (await view.GetMessagesAsync(box.Id, own.Uid, own.Uid).SingleAsync()).Keywords);
 
+        // A copy within the owner's account takes the reader's marks along.
+        var archive = await owner.CreateMailboxAsync("Desk/Archive");
+        await owner.SetAclAsync(archive.Id, "pete", MailboxRights.Lookup | MailboxRights.Read | MailboxRights.Seen | MailboxRights.Insert);
+        var copied = await view.CopyAsync(box.Id, [first.Uid, own.Uid], archive.Id);
+        Assert.Equal(2, copied.DestinationUids.Count);
+        var copiedOwn = copied.DestinationUids[copied.SourceUids.ToList().IndexOf(own.Uid)];
+        var readerCopies = await view.GetMessagesAsync(archive.Id).ToListAsync();
+        Assert.Equal([copiedOwn], readerCopies.Where(m => m.Keywords.Contains(MailKeywords.Seen)).Select(m => m.Uid));
+        Assert.All(await owner.GetMessagesAsync(archive.Id).ToListAsync(), m => Assert.DoesNotContain(MailKeywords.Seen, m.Keywords));
+
         // Without the right s the reader cannot keep a mark.
         await owner.SetAclAsync(box.Id, "pete", MailboxRights.Lookup | MailboxRights.Read);
         var refused = await Assert.ThrowsAsync<MailException>(async () => await view.SetKeywordsAsync(box.Id, [first.Uid], KeywordOperation.Add, [MailKeywords.Seen]));

@@ -95,15 +95,19 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     public async ValueTask<CopyResult> CopyAsync(ulong sourceMailboxId, IReadOnlyCollection<uint> uids, ulong destinationMailboxId, CancellationToken cancellationToken = default)
     {
         await RequireAsync(sourceMailboxId, MailboxRights.Read, cancellationToken).ConfigureAwait(false);
-        await RequireAsync(destinationMailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
-        return await owner.CopyAsync(sourceMailboxId, uids, destinationMailboxId, cancellationToken).ConfigureAwait(false);
+        var rights = await RequireAsync(destinationMailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
+        var result = await owner.CopyAsync(sourceMailboxId, uids, destinationMailboxId, cancellationToken).ConfigureAwait(false);
+        await CarrySeenAsync(sourceMailboxId, destinationMailboxId, rights, result, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     public async ValueTask<CopyResult> MoveAsync(ulong sourceMailboxId, IReadOnlyCollection<uint> uids, ulong destinationMailboxId, CancellationToken cancellationToken = default)
     {
         await RequireAsync(sourceMailboxId, MailboxRights.Read | MailboxRights.DeleteMessages | MailboxRights.Expunge, cancellationToken).ConfigureAwait(false);
-        await RequireAsync(destinationMailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
-        return await owner.MoveAsync(sourceMailboxId, uids, destinationMailboxId, cancellationToken).ConfigureAwait(false);
+        var rights = await RequireAsync(destinationMailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
+        var result = await owner.MoveAsync(sourceMailboxId, uids, destinationMailboxId, cancellationToken).ConfigureAwait(false);
+        await CarrySeenAsync(sourceMailboxId, destinationMailboxId, rights, result, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     public async ValueTask<KeywordUpdateResult> SetKeywordsAsync(ulong mailboxId, IReadOnlyCollection<uint> uids, KeywordOperation operation, IReadOnlyCollection<string> keywords, ulong? unchangedSince = null, CancellationToken cancellationToken = default)
@@ -362,6 +366,25 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
         }
 
         return new KeywordUpdateResult { Updated = updated, Modified = [.. refused] };
+    }
+
+    /// <summary>
+    /// After a copy or move within the owner's account: the user's own <c>$seen</c> goes with the messages, as the
+    /// owner's keywords do, where the user may keep it (the right s on the destination).
+    /// </summary>
+    private async ValueTask CarrySeenAsync(ulong sourceMailboxId, ulong destinationMailboxId, MailboxRights destinationRights, CopyResult result, CancellationToken cancellationToken)
+    {
+        if (seen is null || (destinationRights & MailboxRights.Seen) == 0 || result.SourceUids.Count == 0 || result.SourceUids.Count != result.DestinationUids.Count)
+        {
+            return;
+        }
+
+        var marks = await seen.SetOfAsync(sourceMailboxId, result.SourceUids.Min(), result.SourceUids.Max(), cancellationToken).ConfigureAwait(false);
+        var carried = result.SourceUids.Select((uid, i) => (uid, i)).Where(p => marks.Contains(p.uid)).Select(p => result.DestinationUids[p.i]).ToList();
+        if (carried.Count > 0)
+        {
+            await seen.SetAsync(destinationMailboxId, carried, seen: true, unchangedSince: null, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>The mailbox as the user sees it, its unseen count by the user's own <c>$seen</c>.</summary>
