@@ -264,15 +264,16 @@ public sealed class ImapAclTests(DeploymentFixture fixture) : IDisposable
         Assert.StartsWith("a2 OK", (await aliceWire.CommandAsync("a2", "SETACL Team $sales lr"))[^1]);
         Assert.StartsWith("a3 OK", (await aliceWire.CommandAsync("a3", "SETACL Team sales@example.org +i"))[^1]);
         Assert.StartsWith("a4 OK", (await aliceWire.CommandAsync("a4", "SETACL Team -bob i"))[^1]);
+        Assert.StartsWith("a4b OK", (await aliceWire.CommandAsync("a4b", "SETACL Team $sales@example.org +p"))[^1]);
         Assert.StartsWith("a5 NO [NONEXISTENT]", (await aliceWire.CommandAsync("a5", "SETACL Team $nosuch lr"))[^1]);
         Assert.StartsWith("a6 NO [NONEXISTENT]", (await aliceWire.CommandAsync("a6", "SETACL Team $carol lr"))[^1]);
         var acl = await aliceWire.CommandAsync("a7", "GETACL Team");
-        Assert.Contains(acl, l => l.StartsWith("* ACL Team ", StringComparison.Ordinal) && l.Contains("$sales lri", StringComparison.Ordinal) && l.Contains("-bob i", StringComparison.Ordinal));
+        Assert.Contains(acl, l => l.StartsWith("* ACL Team ", StringComparison.Ordinal) && l.Contains("$sales lrip", StringComparison.Ordinal) && l.Contains("-bob i", StringComparison.Ordinal));
 
         using (var bob = await LoginWireAsync())
         {
             Assert.Contains(await bob.CommandAsync("b1", "LIST \"\" \"Other Users/*\""), l => l.EndsWith($"\"{Team}\"", StringComparison.Ordinal));
-            Assert.Contains($"* MYRIGHTS \"{Team}\" lr", await bob.CommandAsync("b2", $"MYRIGHTS \"{Team}\""));
+            Assert.Contains($"* MYRIGHTS \"{Team}\" lrp", await bob.CommandAsync("b2", $"MYRIGHTS \"{Team}\""));
             Assert.StartsWith("b3 OK [READ-ONLY]", (await bob.CommandAsync("b3", $"SELECT \"{Team}\""))[^1]);
         }
 
@@ -285,7 +286,7 @@ public sealed class ImapAclTests(DeploymentFixture fixture) : IDisposable
         Assert.StartsWith("a8 OK", (await aliceWire.CommandAsync("a8", "DELETEACL Team -bob"))[^1]);
         using (var bob = await LoginWireAsync())
         {
-            Assert.Contains($"* MYRIGHTS \"{Team}\" lri", await bob.CommandAsync("b4", $"MYRIGHTS \"{Team}\""));
+            Assert.Contains($"* MYRIGHTS \"{Team}\" lrip", await bob.CommandAsync("b4", $"MYRIGHTS \"{Team}\""));
         }
     }
 
