@@ -64,6 +64,21 @@ internal sealed class ImapMailAccount : IMailAccount, IAsyncDisposable
         gate.Dispose();
     }
 
+    /// <summary>
+    /// The session's id of a mailbox named by the account that holds it and its id there (as engine notifications
+    /// name them); <see langword="null"/> for an account the session does not see.
+    /// </summary>
+    public ulong? SessionIdOf(ulong accountId, ulong mailboxId)
+    {
+        if (accountId == own.AccountId)
+        {
+            return mailboxId;
+        }
+
+        var owner = slots.Skip(1).FirstOrDefault(o => o.AccountId == accountId);
+        return owner is null ? null : Tag(owner, mailboxId);
+    }
+
     /// <summary>Whether a mailbox id names a mailbox of another account.</summary>
     public static bool IsShared(ulong id) => id >> SlotShift != 0;
 

@@ -54,6 +54,68 @@ internal sealed partial class ImapSession
         return rights;
     }
 
+    /// <summary>
+    /// The user's rights on a mailbox being selected: every right on its own mailboxes, the granted ones on a shared
+    /// mailbox. Selecting needs the right r (RFC 4314 §4); without l the mailbox was not found at all.
+    /// </summary>
+    private async ValueTask<MailboxRights> SelectRightsAsync(Mailbox mailbox)
+    {
+        if (!ImapMailAccount.IsShared(mailbox.Id))
+        {
+            return MailboxRights.All;
+        }
+
+        var rights = await Account.GetMyRightsAsync(mailbox.Id).ConfigureAwait(false);
+        return (rights & MailboxRights.Read) != 0 ? rights : throw new ImapNoException("Selecting this mailbox needs the right r", "NOPERM");
+    }
+
+    /// <summary>Whether the rights allow any change to the selected mailbox: s, w, i, t or e (RFC 4314 §4, SELECT).</summary>
+    private static bool CanChange(MailboxRights rights)
+        => (rights & (MailboxRights.Seen | MailboxRights.Write | MailboxRights.Insert | MailboxRights.DeleteMessages | MailboxRights.Expunge)) != 0;
+
+    /// <summary>The PERMANENTFLAGS the rights allow: \Seen needs s, \Deleted t, the other flags and new keywords w.</summary>
+    private static string PermanentFlags(MailboxRights rights)
+    {
+        var flags = new List<string>(7);
+        if ((rights & MailboxRights.Write) != 0)
+        {
+            flags.Add("\\Answered");
+            flags.Add("\\Flagged");
+        }
+
+        if ((rights & MailboxRights.DeleteMessages) != 0)
+        {
+            flags.Add("\\Deleted");
+        }
+
+        if ((rights & MailboxRights.Seen) != 0)
+        {
+            flags.Add("\\Seen");
+        }
+
+        if ((rights & MailboxRights.Write) != 0)
+        {
+            flags.Add("\\Draft");
+            flags.Add("\\*");
+        }
+
+        return string.Join(' ', flags);
+    }
+
+    /// <summary>Refuses a change to a read-only selected mailbox: READ-ONLY when EXAMINEd, NOPERM when the rights allow no change.</summary>
+    private static void RequireWritable(SelectedMailbox view)
+    {
+        if (view.ReadOnlyByRights)
+        {
+            throw new ImapNoException("The rights on this mailbox allow no change", "NOPERM");
+        }
+
+        if (view.ReadOnly)
+        {
+            throw new ImapNoException("The mailbox is read-only", "READ-ONLY");
+        }
+    }
+
     private async ValueTask AclAsync(string name, ImapParser parser)
     {
         parser.ExpectSpace();
@@ -149,39 +211,46 @@ internal sealed partial class ImapSession
     }
 
     /// <summary>
-    /// Maps an ACL identifier to what the engine keeps: <c>anyone</c>, or the login name of a principal found in the
-    /// directory by name or by one of its addresses. Negative rights (<c>-name</c>) and unknown principals are refused.
+    /// Maps an ACL identifier to what the engine keeps: <c>anyone</c>; the login name of a principal found in the
+    /// directory by name or by one of its addresses; <c>$name</c> for a directory group, named <c>$name</c>,
+    /// <c>$name@domain</c> (its address), by its address or by its name, whose members get the rights through their
+    /// membership when they use them; each may follow a <c>-</c> for negative rights (RFC 4314 §2). Unknown names are
+    /// refused.
     /// </summary>
     private async ValueTask<string> AclIdentifierAsync(string identifier)
     {
-        if (string.Equals(identifier, MailboxAccessEntry.Anyone, StringComparison.OrdinalIgnoreCase))
+        var negative = identifier.StartsWith('-');
+        var sign = negative ? "-" : string.Empty;
+        var name = negative ? identifier[1..] : identifier;
+        if (string.Equals(name, MailboxAccessEntry.Anyone, StringComparison.OrdinalIgnoreCase))
         {
-            return MailboxAccessEntry.Anyone;
+            return sign + MailboxAccessEntry.Anyone;
         }
 
-        if (identifier.StartsWith('-'))
+        var group = name.StartsWith('$');
+        if (group)
         {
-            throw new ImapNoException("Negative rights are not supported", "CANNOT");
+            name = name[1..];
         }
 
-        if (identifier.Length is 0 or > 256)
+        if (name.Length is 0 or > 256 || name.StartsWith('-') || name.StartsWith('$'))
         {
-            throw new ImapNoException("No such user", "NONEXISTENT");
+            throw new ImapNoException("No such user or group", "NONEXISTENT");
         }
 
-        var principal = await listener.Directory.FindPrincipalAsync(identifier).ConfigureAwait(false);
-        if (principal is null && identifier.Contains('@', StringComparison.Ordinal))
+        var principal = await listener.Directory.FindPrincipalAsync(name).ConfigureAwait(false);
+        if (principal is null && name.Contains('@', StringComparison.Ordinal))
         {
-            var resolved = await listener.Directory.ResolveRecipientAsync(identifier).ConfigureAwait(false);
-            principal = resolved.Kind == RecipientKind.Individual ? resolved.Principal : null;
+            var resolved = await listener.Directory.ResolveRecipientAsync(name).ConfigureAwait(false);
+            principal = resolved.Kind is RecipientKind.Individual or RecipientKind.Group ? resolved.Principal : null;
         }
 
-        if (principal is null || principal.Kind == PrincipalKind.Group)
+        if (principal is null || (group && principal.Kind != PrincipalKind.Group))
         {
-            throw new ImapNoException($"There is no user {(identifier.Length > 64 ? identifier[..64] : identifier)}; rights go to users or to anyone", "NONEXISTENT");
+            throw new ImapNoException($"There is no {(group ? "group" : "user or group")} {(name.Length > 64 ? name[..64] : name)}", "NONEXISTENT");
         }
 
-        return principal.Name;
+        return sign + (principal.Kind == PrincipalKind.Group ? "$" + principal.Name.ToLowerInvariant() : principal.Name);
     }
 
     /// <summary>

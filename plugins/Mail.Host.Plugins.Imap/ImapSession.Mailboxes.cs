@@ -559,10 +559,7 @@ internal sealed partial class ImapSession
         var (keywords, date, data) = ReadAppendMessage(parser);
         parser.ExpectEnd();
         var view = Selected;
-        if (view.ReadOnly)
-        {
-            throw new ImapNoException("The mailbox is read-only", "READ-ONLY");
-        }
+        RequireWritable(view);
 
         var old = ResolveSet(set, uid);
         if (old.Count == 0)

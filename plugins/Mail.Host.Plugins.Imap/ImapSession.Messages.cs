@@ -70,10 +70,7 @@ internal sealed partial class ImapSession
 
         await SyncAsync(allowExpunge: uid, force: false).ConfigureAwait(false);
         var view = Selected;
-        if (view.ReadOnly)
-        {
-            throw new ImapNoException("The mailbox is read-only", "READ-ONLY");
-        }
+        RequireWritable(view);
 
         var uids = ResolveSet(set, uid);
         var result = uids.Count == 0
@@ -155,9 +152,9 @@ internal sealed partial class ImapSession
         var view = Selected;
         var uids = ResolveSet(set, uid);
         var destination = await FindMailboxAsync(name, "TRYCREATE").ConfigureAwait(false);
-        if (move && view.ReadOnly)
+        if (move)
         {
-            throw new ImapNoException("The mailbox is read-only", "READ-ONLY");
+            RequireWritable(view);
         }
 
         if (uids.Count == 0)

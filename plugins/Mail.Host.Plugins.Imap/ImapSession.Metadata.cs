@@ -156,6 +156,8 @@ internal sealed partial class ImapSession
             throw new ImapNoException("Server /shared entries are set by the operator", "NOPERM");
         }
 
+        // The session's own change is not announced back to it (RFC 5465 §5).
+        await RememberMetadataAsync(mailboxId).ConfigureAwait(false);
         Ok("SETMETADATA completed");
     }
 

@@ -13,7 +13,7 @@ internal sealed partial class ImapSession
     /// <summary>The most unsolicited responses one round may send before the client is told to resynchronize.</summary>
     private const int NotifyOverflowLines = 1000;
 
-    private const string SupportedEvents = "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange";
+    private const string SupportedEvents = "MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange";
 
     private List<NotifyGroup>? notifyGroups;
     private Dictionary<ulong, Mailbox>? notifySnapshot;
@@ -39,6 +39,7 @@ internal sealed partial class ImapSession
             parser.ExpectEnd();
             notifyGroups = null;
             notifySnapshot = null;
+            metadataSnapshot = null;
             Ok("NOTIFY completed");
             return;
         }
@@ -79,6 +80,7 @@ internal sealed partial class ImapSession
         notifyGroups = groups;
         var mailboxes = await Account.GetMailboxesAsync().ConfigureAwait(false);
         notifySnapshot = mailboxes.ToDictionary(m => m.Id);
+        await SnapshotMetadataAsync(mailboxes).ConfigureAwait(false);
         if (status)
         {
             foreach (var mailbox in mailboxes)
@@ -153,8 +155,14 @@ internal sealed partial class ImapSession
                     case "SUBSCRIPTIONCHANGE":
                         group.SubscriptionChange = true;
                         break;
+                    case "MAILBOXMETADATACHANGE":
+                        group.MailboxMetadataChange = true;
+                        break;
+                    case "SERVERMETADATACHANGE":
+                        group.ServerMetadataChange = true;
+                        break;
                     default:
-                        // AnnotationChange, MailboxMetadataChange, ServerMetadataChange (no METADATA here) and any other.
+                        // AnnotationChange (per-message annotations, RFC 5257 ANNOTATE, which this server does not offer) and any other.
                         seen ??= name.Length > 40 ? name[..40] : name;
                         break;
                 }
@@ -301,6 +309,7 @@ internal sealed partial class ImapSession
         }
 
         notifySnapshot = current;
+        await MetadataChangesAsync(current, lines).ConfigureAwait(false);
         if (lines.Count > NotifyOverflowLines)
         {
             // RFC 5465 §3.1: more than the session can report; the client resynchronizes and sets NOTIFY again.
@@ -411,6 +420,10 @@ internal sealed partial class ImapSession
         public bool MailboxName { get; set; }
 
         public bool SubscriptionChange { get; set; }
+
+        public bool MailboxMetadataChange { get; set; }
+
+        public bool ServerMetadataChange { get; set; }
 
         public List<FetchItem> FetchItems { get; } = [];
     }

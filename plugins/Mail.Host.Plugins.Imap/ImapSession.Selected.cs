@@ -109,11 +109,15 @@ internal sealed partial class ImapSession
         }
 
         var mailbox = await FindMailboxAsync(name).ConfigureAwait(false);
+        var rights = await SelectRightsAsync(mailbox).ConfigureAwait(false);
+        var byRights = !readOnly && !CanChange(rights);
+        readOnly |= byRights;
         var view = new SelectedMailbox
         {
             Id = mailbox.Id,
             Name = mailbox.Name,
             ReadOnly = readOnly,
+            ReadOnlyByRights = byRights,
             UidValidity = mailbox.UidValidity,
             ModSeq = mailbox.HighestModSeq,
             ExpungeModSeq = mailbox.HighestModSeq,
@@ -148,7 +152,7 @@ internal sealed partial class ImapSession
         selected = view;
         state = ImapState.Selected;
         Send($"* FLAGS ({FlagList(view)})");
-        Send($"* OK [PERMANENTFLAGS ({(readOnly ? string.Empty : SystemFlags + " \\*")})] Flags permitted");
+        Send($"* OK [PERMANENTFLAGS ({(readOnly ? string.Empty : PermanentFlags(rights))})] Flags permitted");
         Send($"* {view.Exists} EXISTS");
         if (!rev2)
         {
@@ -569,10 +573,7 @@ internal sealed partial class ImapSession
         }
 
         parser.ExpectEnd();
-        if (view.ReadOnly)
-        {
-            throw new ImapNoException("The mailbox is read-only", "READ-ONLY");
-        }
+        RequireWritable(view);
 
         var expunged = await Account.ExpungeAsync(view.Id, uids).ConfigureAwait(false);
         ReportExpunged(view, expunged);

@@ -752,6 +752,7 @@ internal sealed partial class ImapSession
     {
         Interlocked.Exchange(ref changeSignal, 1);
         Interlocked.Exchange(ref notifySignal, 1);
+        NoteMetadataChange(notification);
         Volatile.Read(ref changeWaiter)?.TrySetResult();
         return ValueTask.CompletedTask;
     }

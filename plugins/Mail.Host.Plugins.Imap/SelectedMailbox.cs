@@ -12,6 +12,12 @@ internal sealed class SelectedMailbox
 
     public required bool ReadOnly { get; init; }
 
+    /// <summary>
+    /// True when the mailbox is read-only because the user's rights allow no change (RFC 4314 §4), not because it was
+    /// EXAMINEd: changes are then answered <c>NO [NOPERM]</c> rather than <c>NO [READ-ONLY]</c>.
+    /// </summary>
+    public bool ReadOnlyByRights { get; init; }
+
     public required uint UidValidity { get; init; }
 
     /// <summary>The UIDs, ascending; message sequence number <c>n</c> is index <c>n - 1</c>.</summary>

@@ -115,7 +115,7 @@ public sealed class ImapNotifyTests(DeploymentFixture fixture) : IDisposable
         await StartAsync();
         using var wire = await LoginAsync();
         var annotation = await wire.CommandAsync("a", "NOTIFY SET (personal (MessageNew MessageExpunge AnnotationChange))");
-        Assert.StartsWith("a NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange)]", annotation[^1]);
+        Assert.StartsWith("a NO [BADEVENT (MessageNew MessageExpunge FlagChange MailboxName SubscriptionChange MailboxMetadataChange ServerMetadataChange)]", annotation[^1]);
         Assert.StartsWith("b NO [BADEVENT ", (await wire.CommandAsync("b", "NOTIFY SET (selected (Frobnicate))"))[^1]);
         Assert.StartsWith("c BAD", (await wire.CommandAsync("c", "NOTIFY SET (personal (MessageNew))"))[^1]);
         Assert.StartsWith("d BAD", (await wire.CommandAsync("d", "NOTIFY SET (personal (FlagChange))"))[^1]);
@@ -126,6 +126,39 @@ public sealed class ImapNotifyTests(DeploymentFixture fixture) : IDisposable
         Assert.StartsWith("i OK", (await wire.CommandAsync("i", "NOTIFY SET (subtree (INBOX Work) (MessageNew MessageExpunge)) (mailboxes Sent NONE)"))[^1]);
         Assert.StartsWith("j OK", (await wire.CommandAsync("j", "NOTIFY NONE"))[^1]);
         Assert.StartsWith("k OK", (await wire.CommandAsync("k", "NOOP"))[^1]);
+    }
+
+    [Fact]
+    public async Task Metadata_set_elsewhere_gives_unsolicited_metadata_responses_naming_the_entries()
+    {
+        await StartAsync();
+        using var wire = await LoginAsync();
+        Assert.StartsWith("a OK", (await wire.CommandAsync("a", "SETMETADATA INBOX (/private/before \"x\")"))[^1]);
+        Assert.StartsWith("b OK", (await wire.CommandAsync("b", "NOTIFY SET (inboxes (MailboxMetadataChange ServerMetadataChange)) (personal (MailboxName))"))[^1]);
+
+        // The session's own change is not announced back to it.
+        var own = await wire.CommandAsync("c", "SETMETADATA INBOX (/private/mine \"1\")");
+        Assert.StartsWith("c OK", own[^1]);
+        Assert.DoesNotContain(await wire.CommandAsync("d", "NOOP"), l => l.StartsWith("* METADATA", StringComparison.Ordinal));
+
+        using var other = await ConnectAsync();
+        await other.Inbox.SetMetadataAsync(new MetadataCollection { new(MetadataTag.SharedComment, "team inbox") });
+        Assert.Equal("* METADATA INBOX /shared/comment", await WaitForLineAsync(wire, l => l.StartsWith("* METADATA", StringComparison.Ordinal), TimeSpan.FromSeconds(5)));
+
+        await other.Inbox.SetMetadataAsync(new MetadataCollection { new(MetadataTag.SharedComment, null!), new(new MetadataTag("/private/before"), null!) });
+        Assert.Equal("* METADATA INBOX /private/before /shared/comment", await WaitForLineAsync(wire, l => l.StartsWith("* METADATA", StringComparison.Ordinal), TimeSpan.FromSeconds(5)));
+
+        await other.SetMetadataAsync(new MetadataCollection { new(MetadataTag.PrivateComment, "server note") });
+        Assert.Equal("* METADATA \"\" /private/comment", await WaitForLineAsync(wire, l => l.StartsWith("* METADATA", StringComparison.Ordinal), TimeSpan.FromSeconds(5)));
+
+        // A mailbox outside the filters is not reported.
+        var work = (await other.GetFolder(other.PersonalNamespaces[0]).CreateAsync("Work", true))!;
+        await WaitForLineAsync(wire, l => l == "* LIST () \"/\" Work", TimeSpan.FromSeconds(5));
+        await work.SetMetadataAsync(new MetadataCollection { new(MetadataTag.SharedComment, "work") });
+        await other.Inbox.SetMetadataAsync(new MetadataCollection { new(new MetadataTag("/private/after"), "y") });
+        Assert.Equal("* METADATA INBOX /private/after", await WaitForLineAsync(wire, l => l.StartsWith("* METADATA", StringComparison.Ordinal), TimeSpan.FromSeconds(5)));
+        Assert.StartsWith("z OK", (await wire.CommandAsync("z", "NOOP"))[^1]);
+        await other.DisconnectAsync(true);
     }
 
     private static async Task<string> WaitForLineAsync(ImapWire wire, Func<string, bool> match, TimeSpan timeout)

@@ -21,4 +21,7 @@ public enum MailEventKinds
 
     /// <summary>The change log no longer covers the span since the last notification: assume anything changed.</summary>
     Unknown = 16,
+
+    /// <summary>Metadata entries (RFC 5464) of mailboxes or of the server changed; see <see cref="MailNotification.MetadataMailboxIds"/>.</summary>
+    MetadataChanged = 32,
 }

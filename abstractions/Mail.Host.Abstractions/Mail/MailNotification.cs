@@ -26,4 +26,10 @@ public sealed record MailNotification
     /// <see cref="MailEventKinds.MessagesChanged"/>, and a session compares its mailbox's HIGHESTMODSEQ.
     /// </summary>
     public IReadOnlyList<ulong> MailboxIds { get; init; } = [];
+
+    /// <summary>
+    /// The mailboxes whose metadata entries (RFC 5464) changed, ascending; 0 stands for the account's server entries.
+    /// Empty unless <see cref="Kinds"/> has <see cref="MailEventKinds.MetadataChanged"/>.
+    /// </summary>
+    public IReadOnlyList<ulong> MetadataMailboxIds { get; init; } = [];
 }

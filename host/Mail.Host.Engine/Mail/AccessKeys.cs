@@ -23,6 +23,24 @@ internal static class AccessKeys
     /// <summary>[owner, 0 for server][mailbox, 0 for server][user, 0 for /shared][UTF-8 entry name] → 01 then the value.</summary>
     public const string Metadata = "mail_metadata";
 
+    /// <summary>
+    /// [reader][owner][mailbox][UID, 4 bytes] → 01: a message of another account's mailbox the reader has seen, kept
+    /// per reader when <see cref="MailEngineOptions.PerUserSeenInSharedMailboxes"/> is on.
+    /// </summary>
+    public const string Seen = "mail_seen_private";
+
+    public static byte[] SeenKey(ulong reader, ulong owner, ulong mailbox, uint uid)
+    {
+        var key = new byte[28];
+        BinaryPrimitives.WriteUInt64BigEndian(key, reader);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(8), owner);
+        BinaryPrimitives.WriteUInt64BigEndian(key.AsSpan(16), mailbox);
+        BinaryPrimitives.WriteUInt32BigEndian(key.AsSpan(24), uid);
+        return key;
+    }
+
+    public static uint SeenUidOf(ReadOnlySpan<byte> key) => BinaryPrimitives.ReadUInt32BigEndian(key[24..]);
+
     public static byte[] Three(ulong first, ulong second, ulong third)
     {
         var key = new byte[24];

@@ -15,4 +15,7 @@ internal enum ChangeKind : byte
 
     /// <summary>A thread gained or lost an email; the id is the thread's.</summary>
     ThreadUpdated = 8,
+
+    /// <summary>Metadata entries (RFC 5464) of a mailbox changed; the id is the mailbox's, 0 for the server entries.</summary>
+    MetadataChanged = 9,
 }

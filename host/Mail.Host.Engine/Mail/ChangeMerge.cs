@@ -8,6 +8,7 @@ internal static class ChangeMerge
     {
         ChangeKind.EmailCreated or ChangeKind.EmailUpdated or ChangeKind.EmailDestroyed => ChangeTarget.Email,
         ChangeKind.ThreadUpdated => ChangeTarget.Thread,
+        ChangeKind.MetadataChanged => ChangeTarget.Metadata,
         _ => ChangeTarget.Mailbox,
     };
 

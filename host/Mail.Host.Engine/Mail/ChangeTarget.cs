@@ -6,4 +6,5 @@ internal enum ChangeTarget : byte
     Email,
     Mailbox,
     Thread,
+    Metadata,
 }

@@ -14,6 +14,14 @@ internal sealed class MailAccess(MailEngine engine)
     /// <summary>The grantee id that stands for <see cref="MailboxAccessEntry.Anyone"/>.</summary>
     public const ulong AnyoneId = 0;
 
+    /// <summary>The bit of a grantee id that makes its entry negative rights (RFC 4314 §2, <c>-identifier</c>).</summary>
+    public const ulong NegativeBit = 1UL << 63;
+
+    /// <summary>The first character of a group identifier: <c>$sales</c> is the directory group <c>sales</c>.</summary>
+    public const char GroupMark = '$';
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, (DateTimeOffset Until, ulong[] Groups)> memberships = new();
+
     private const string PrivatePrefix = "/private/";
     private const string SharedPrefix = "/shared/";
     private const int MaxEntryNameBytes = 512;
@@ -28,22 +36,94 @@ internal sealed class MailAccess(MailEngine engine)
             return MailboxRights.All;
         }
 
-        var mine = await Data.GetAsync(AccessKeys.Grant, AccessKeys.Three(user, owner, mailbox), cancellationToken).ConfigureAwait(false);
-        var anyone = await Data.GetAsync(AccessKeys.Grant, AccessKeys.Three(AnyoneId, owner, mailbox), cancellationToken).ConfigureAwait(false);
-        return (mine is null ? MailboxRights.None : AccessKeys.DecodeRights(mine))
-            | (anyone is null ? MailboxRights.None : AccessKeys.DecodeRights(anyone));
+        var granted = MailboxRights.None;
+        var denied = MailboxRights.None;
+        foreach (var grantee in await GranteesAsync(user, cancellationToken).ConfigureAwait(false))
+        {
+            if (await Data.GetAsync(AccessKeys.Grant, AccessKeys.Three(grantee, owner, mailbox), cancellationToken).ConfigureAwait(false) is { } value)
+            {
+                if ((grantee & NegativeBit) != 0)
+                {
+                    denied |= AccessKeys.DecodeRights(value);
+                }
+                else
+                {
+                    granted |= AccessKeys.DecodeRights(value);
+                }
+            }
+        }
+
+        return granted & ~denied;
+    }
+
+    /// <summary>
+    /// The grantee ids whose entries apply to <paramref name="user"/>: its own, anyone's, those of the groups it
+    /// belongs to (asked of <see cref="MailEngine.MemberOf"/> at most once per
+    /// <see cref="MailEngineOptions.GroupMembershipCacheTime"/>), and the negative entry of each.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<ulong>> GranteesAsync(ulong user, CancellationToken cancellationToken)
+    {
+        var positive = new List<ulong> { user };
+        if (user != AnyoneId)
+        {
+            positive.Add(AnyoneId);
+            positive.AddRange(await GroupsOfAsync(user, cancellationToken).ConfigureAwait(false));
+        }
+
+        return [.. positive, .. positive.Select(g => g | NegativeBit)];
+    }
+
+    private async ValueTask<ulong[]> GroupsOfAsync(ulong user, CancellationToken cancellationToken)
+    {
+        if (engine.MemberOf is not { } memberOf)
+        {
+            return [];
+        }
+
+        var now = engine.Time.GetUtcNow();
+        if (memberships.TryGetValue(user, out var cached) && cached.Until > now)
+        {
+            return cached.Groups;
+        }
+
+        var groups = new List<ulong>();
+        if (await NameOfAsync(user, cancellationToken).ConfigureAwait(false) is { } name)
+        {
+            foreach (var group in await memberOf(name, cancellationToken).ConfigureAwait(false))
+            {
+                // A group no entry names has no id yet, and nothing to grant.
+                if (!string.IsNullOrWhiteSpace(group) && await engine.FindAccountIdAsync(GroupMark + group, cancellationToken).ConfigureAwait(false) is { } id)
+                {
+                    groups.Add(id);
+                }
+            }
+        }
+
+        var result = groups.Distinct().ToArray();
+        memberships[user] = (now + engine.Options.GroupMembershipCacheTime, result);
+        return result;
     }
 
     /// <summary>Every mailbox of <paramref name="owner"/> granting <paramref name="user"/> (or anyone) something, with the rights.</summary>
     public async ValueTask<Dictionary<ulong, MailboxRights>> RightsMapAsync(ulong owner, ulong user, CancellationToken cancellationToken)
     {
         var map = new Dictionary<ulong, MailboxRights>();
-        foreach (var grantee in user == AnyoneId ? [AnyoneId] : new[] { user, AnyoneId })
+        var denied = new Dictionary<ulong, MailboxRights>();
+        foreach (var grantee in await GranteesAsync(user, cancellationToken).ConfigureAwait(false))
         {
+            var target = (grantee & NegativeBit) != 0 ? denied : map;
             await foreach (var entry in Data.ScanAsync(AccessKeys.Grant, KeyRange.Prefix(MailKeys.AccountItem(grantee, owner)), cancellationToken).ConfigureAwait(false))
             {
                 var mailbox = AccessKeys.ThirdOf(entry.Key);
-                map[mailbox] = (map.TryGetValue(mailbox, out var had) ? had : MailboxRights.None) | AccessKeys.DecodeRights(entry.Value);
+                target[mailbox] = (target.TryGetValue(mailbox, out var had) ? had : MailboxRights.None) | AccessKeys.DecodeRights(entry.Value);
+            }
+        }
+
+        foreach (var (mailbox, rights) in denied)
+        {
+            if (map.TryGetValue(mailbox, out var had))
+            {
+                map[mailbox] = had & ~rights;
             }
         }
 
@@ -54,8 +134,10 @@ internal sealed class MailAccess(MailEngine engine)
     public async ValueTask<Dictionary<(ulong Owner, ulong Mailbox), MailboxRights>> GrantsAsync(ulong user, CancellationToken cancellationToken)
     {
         var map = new Dictionary<(ulong, ulong), MailboxRights>();
-        foreach (var grantee in new[] { user, AnyoneId })
+        var denied = new Dictionary<(ulong, ulong), MailboxRights>();
+        foreach (var grantee in await GranteesAsync(user, cancellationToken).ConfigureAwait(false))
         {
+            var target = (grantee & NegativeBit) != 0 ? denied : map;
             await foreach (var entry in Data.ScanAsync(AccessKeys.Grant, KeyRange.Prefix(MailKeys.Account(grantee)), cancellationToken).ConfigureAwait(false))
             {
                 var owner = MailKeys.SecondOf(entry.Key);
@@ -65,7 +147,15 @@ internal sealed class MailAccess(MailEngine engine)
                 }
 
                 var key = (owner, AccessKeys.ThirdOf(entry.Key));
-                map[key] = (map.TryGetValue(key, out var had) ? had : MailboxRights.None) | AccessKeys.DecodeRights(entry.Value);
+                target[key] = (target.TryGetValue(key, out var had) ? had : MailboxRights.None) | AccessKeys.DecodeRights(entry.Value);
+            }
+        }
+
+        foreach (var (key, rights) in denied)
+        {
+            if (map.TryGetValue(key, out var had))
+            {
+                map[key] = had & ~rights;
             }
         }
 
@@ -81,13 +171,15 @@ internal sealed class MailAccess(MailEngine engine)
         {
             var grantee = AccessKeys.ThirdOf(entry.Key);
             var rights = AccessKeys.DecodeRights(entry.Value);
+            var sign = (grantee & NegativeBit) != 0 ? "-" : string.Empty;
+            grantee &= ~NegativeBit;
             if (grantee == AnyoneId)
             {
-                result.Add(new MailboxAccessEntry(MailboxAccessEntry.Anyone, rights));
+                (sign.Length == 0 ? result : others).Add(new MailboxAccessEntry(sign + MailboxAccessEntry.Anyone, rights));
             }
             else if (await NameOfAsync(grantee, cancellationToken).ConfigureAwait(false) is { } name)
             {
-                others.Add(new MailboxAccessEntry(name, rights));
+                others.Add(new MailboxAccessEntry(sign + name, rights));
             }
         }
 
@@ -101,7 +193,7 @@ internal sealed class MailAccess(MailEngine engine)
     {
         ArgumentNullException.ThrowIfNull(identifier);
         var grantee = await GranteeAsync(identifier, cancellationToken).ConfigureAwait(false);
-        if (grantee == owner)
+        if ((grantee & ~NegativeBit) == owner)
         {
             throw new MailException(MailErrorCode.InvalidArgument, "The owner always has every right on its mailboxes; its rights cannot be changed.");
         }
@@ -214,27 +306,38 @@ internal sealed class MailAccess(MailEngine engine)
             }
         }
 
-        var batch = new WriteBatch();
-        foreach (var ((scope, name), value) in changes)
+        if (changes.Count == 0)
         {
-            var key = AccessKeys.MetadataKey(owner, mailbox, scope, name);
-            if (value is null)
-            {
-                batch.Delete(AccessKeys.Metadata, key);
-            }
-            else
-            {
-                var stored = new byte[value.Length + 1];
-                stored[0] = 1;
-                value.CopyTo(stored, 1);
-                batch.Set(AccessKeys.Metadata, key, stored);
-            }
+            return;
         }
 
-        if (batch.Count > 0)
-        {
-            await Data.CommitAsync(batch, cancellationToken).ConfigureAwait(false);
-        }
+        // Written in a transaction of the account that holds the entries (the user's for server entries), which logs
+        // the change, so every session of the account (and of users it shares the mailbox with) hears of it.
+        await engine.WriteAsync(
+            owner == 0 ? user : owner,
+            create: owner == 0,
+            t =>
+            {
+                foreach (var ((scope, name), value) in changes)
+                {
+                    var key = AccessKeys.MetadataKey(owner, mailbox, scope, name);
+                    if (value is null)
+                    {
+                        t.Batch.Delete(AccessKeys.Metadata, key);
+                    }
+                    else
+                    {
+                        var stored = new byte[value.Length + 1];
+                        stored[0] = 1;
+                        value.CopyTo(stored, 1);
+                        t.Batch.Set(AccessKeys.Metadata, key, stored);
+                    }
+                }
+
+                t.Record(ChangeKind.MetadataChanged, mailbox);
+                return ValueTask.FromResult(true);
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Whether an entry name is a <c>/shared</c> one (after <see cref="NormalizeName"/>).</summary>
@@ -257,16 +360,19 @@ internal sealed class MailAccess(MailEngine engine)
     private async ValueTask<ulong> GranteeAsync(string identifier, CancellationToken cancellationToken)
     {
         var trimmed = identifier.Trim();
-        if (string.Equals(trimmed, MailboxAccessEntry.Anyone, StringComparison.OrdinalIgnoreCase))
+        var negative = trimmed.StartsWith('-');
+        var name = negative ? trimmed[1..] : trimmed;
+        var sign = negative ? NegativeBit : 0;
+        if (string.Equals(name, MailboxAccessEntry.Anyone, StringComparison.OrdinalIgnoreCase))
         {
-            return AnyoneId;
+            return AnyoneId | sign;
         }
 
-        if (trimmed.Length == 0 || trimmed.StartsWith('-'))
+        if (name.Length == 0 || name.StartsWith('-') || name == GroupMark.ToString())
         {
-            throw new MailException(MailErrorCode.InvalidArgument, "Negative rights and empty identifiers are not supported.");
+            throw new MailException(MailErrorCode.InvalidArgument, "An identifier is anyone, a principal name or $group, each optionally after - for negative rights.");
         }
 
-        return await engine.GetAccountIdAsync(trimmed, cancellationToken).ConfigureAwait(false);
+        return await engine.GetAccountIdAsync(name, cancellationToken).ConfigureAwait(false) | sign;
     }
 }

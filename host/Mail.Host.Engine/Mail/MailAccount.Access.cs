@@ -52,6 +52,12 @@ internal sealed partial class MailAccount
                     var visible = (rights & MailboxRights.Read) != 0
                         ? mailbox with { IsSubscribed = false }
                         : mailbox with { IsSubscribed = false, TotalMessages = 0, UnseenMessages = 0, Size = 0 };
+                    if ((rights & MailboxRights.Read) != 0 && engine.Options.PerUserSeenInSharedMailboxes)
+                    {
+                        // Unseen by this user's own $seen, not the owner's.
+                        visible = visible with { UnseenMessages = await new PrivateSeen(engine, AccountId, owner).UnseenAsync(ownerAccount, mailbox, cancellationToken).ConfigureAwait(false) };
+                    }
+
                     result.Add(new SharedMailbox { OwnerAccountId = owner, OwnerName = name, Mailbox = visible, Rights = rights });
                 }
             }

@@ -151,6 +151,29 @@ public sealed class MailEngine : IMailEngine
         }
     }
 
+    /// <summary>
+    /// The names of the directory groups a principal belongs to, asked when a user's rights on another account's
+    /// mailbox are resolved, so access control list entries for groups (<c>$name</c>) follow the directory's
+    /// membership (within <see cref="MailEngineOptions.GroupMembershipCacheTime"/>); <see langword="null"/> when
+    /// there are no groups.
+    /// </summary>
+    public Func<string, CancellationToken, ValueTask<IReadOnlyList<string>>>? MemberOf { get; init; }
+
+    /// <summary>The account id a principal name was mapped to, without mapping it; <see langword="null"/> when it never was.</summary>
+    internal async ValueTask<ulong?> FindAccountIdAsync(string principalName, CancellationToken cancellationToken)
+    {
+        var normalized = principalName.Trim().ToLowerInvariant();
+        if (accountIds.TryGetValue(normalized, out var cached))
+        {
+            return cached;
+        }
+
+        var key = Encoding.UTF8.GetBytes(normalized);
+        return key.Length <= MaxPrincipalNameBytes && await Data.GetAsync(MailKeys.AccountName, key, cancellationToken).ConfigureAwait(false) is { Length: 8 } existing
+            ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(existing)
+            : null;
+    }
+
     /// <inheritdoc />
     public ValueTask<IAsyncDisposable> SubscribeAsync(ulong accountId, Func<MailNotification, CancellationToken, ValueTask> handler, CancellationToken cancellationToken = default)
         => Notifier.SubscribeAsync(accountId, handler, cancellationToken);

@@ -84,7 +84,22 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationSafetyPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationSafetyPollInterval));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMailboxNameBytes, 900, nameof(MaxMailboxNameBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(QueryViewEmails, nameof(QueryViewEmails));
+        ArgumentOutOfRangeException.ThrowIfLessThan(GroupMembershipCacheTime, TimeSpan.Zero, nameof(GroupMembershipCacheTime));
     }
+
+    /// <summary>
+    /// Whether a user reading another account's shared mailbox keeps its own <c>$seen</c> state (default
+    /// <see langword="true"/>, as RFC 4314 allows and Dovecot and Cyrus do for shared folders): the reader's reads
+    /// do not mark messages read for the owner or for other readers. When <see langword="false"/>, <c>$seen</c> is
+    /// one flag shared by everyone who reads the mailbox.
+    /// </summary>
+    public bool PerUserSeenInSharedMailboxes { get; init; } = true;
+
+    /// <summary>
+    /// How long the groups a user belongs to (<see cref="MailEngine.MemberOf"/>) are kept before they are asked again
+    /// (default 30 s): a user added to or removed from a group gains or loses the group's rights within this time.
+    /// </summary>
+    public TimeSpan GroupMembershipCacheTime { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The most bytes of one metadata value (RFC 5464 entries of a mailbox or of the server).</summary>
     public int MaxMetadataValueBytes { get; init; } = 64 * 1024;

@@ -108,6 +108,7 @@ internal sealed class MailNotifier
     {
         var kinds = MailEventKinds.None;
         var mailboxes = new SortedSet<ulong>();
+        var metadata = new SortedSet<ulong>();
         var emails = new HashSet<ulong>();
         var expected = after + 1;
         var reached = after;
@@ -139,6 +140,10 @@ internal sealed class MailNotifier
                         break;
                     case ChangeKind.MailboxCounters:
                         mailboxes.Add(id);
+                        break;
+                    case ChangeKind.MetadataChanged:
+                        kinds |= MailEventKinds.MetadataChanged;
+                        metadata.Add(id);
                         break;
                     default:
                         kinds |= MailEventKinds.MailboxesChanged;
@@ -184,6 +189,7 @@ internal sealed class MailNotifier
             State = MailEngine.StateOf(reached),
             Kinds = kinds == MailEventKinds.None ? MailEventKinds.MessagesChanged : kinds,
             MailboxIds = [.. mailboxes],
+            MetadataMailboxIds = [.. metadata],
         };
     }
 

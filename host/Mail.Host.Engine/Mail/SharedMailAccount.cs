@@ -10,6 +10,9 @@ namespace Mail.Host.Engine.Mail;
 /// </summary>
 internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ulong userAccountId) : IMailAccount
 {
+    /// <summary>The user's own <c>$seen</c>, or <see langword="null"/> when <c>$seen</c> is shared with the owner.</summary>
+    private readonly PrivateSeen? seen = engine.Options.PerUserSeenInSharedMailboxes ? new PrivateSeen(engine, userAccountId, owner.AccountId) : null;
+
     public ulong AccountId => owner.AccountId;
 
     public async ValueTask<IReadOnlyList<Mailbox>> GetMailboxesAsync(CancellationToken cancellationToken = default)
@@ -20,7 +23,7 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
         {
             if ((granted & MailboxRights.Lookup) != 0 && await owner.GetMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false) is { } mailbox)
             {
-                result.Add(Visible(mailbox, granted));
+                result.Add(await VisibleAsync(mailbox, granted, cancellationToken).ConfigureAwait(false));
             }
         }
 
@@ -32,7 +35,7 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     {
         var rights = await RightsAsync(mailboxId, cancellationToken).ConfigureAwait(false);
         return (rights & MailboxRights.Lookup) != 0 && await owner.GetMailboxAsync(mailboxId, cancellationToken).ConfigureAwait(false) is { } mailbox
-            ? Visible(mailbox, rights)
+            ? await VisibleAsync(mailbox, rights, cancellationToken).ConfigureAwait(false)
             : null;
     }
 
@@ -44,7 +47,7 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
         }
 
         var rights = await RightsAsync(mailbox.Id, cancellationToken).ConfigureAwait(false);
-        return (rights & MailboxRights.Lookup) != 0 ? Visible(mailbox, rights) : null;
+        return (rights & MailboxRights.Lookup) != 0 ? await VisibleAsync(mailbox, rights, cancellationToken).ConfigureAwait(false) : null;
     }
 
     public async ValueTask<Mailbox> CreateMailboxAsync(string name, MailboxRole role = MailboxRole.None, CancellationToken cancellationToken = default)
@@ -77,21 +80,34 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     public async ValueTask<AppendResult> AppendAsync(ulong mailboxId, Stream message, IReadOnlyCollection<string>? keywords = null, DateTimeOffset? internalDate = null, CancellationToken cancellationToken = default)
     {
         var rights = await RequireAsync(mailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
-        return await owner.AppendAsync(mailboxId, message, keywords is null ? null : Allowed(keywords, rights), internalDate, cancellationToken).ConfigureAwait(false);
+        var allowed = keywords is null ? null : Allowed(keywords, rights);
+        var markSeen = seen is not null && allowed is not null && allowed.Remove(MailKeywords.Seen);
+        var result = await owner.AppendAsync(mailboxId, message, allowed, internalDate, cancellationToken).ConfigureAwait(false);
+        if (markSeen && result.Succeeded)
+        {
+            // The appending user has seen its own message; the owner has not.
+            await seen!.SetAsync(mailboxId, [result.Uid], seen: true, unchangedSince: null, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     public async ValueTask<CopyResult> CopyAsync(ulong sourceMailboxId, IReadOnlyCollection<uint> uids, ulong destinationMailboxId, CancellationToken cancellationToken = default)
     {
         await RequireAsync(sourceMailboxId, MailboxRights.Read, cancellationToken).ConfigureAwait(false);
-        await RequireAsync(destinationMailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
-        return await owner.CopyAsync(sourceMailboxId, uids, destinationMailboxId, cancellationToken).ConfigureAwait(false);
+        var rights = await RequireAsync(destinationMailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
+        var result = await owner.CopyAsync(sourceMailboxId, uids, destinationMailboxId, cancellationToken).ConfigureAwait(false);
+        await CarrySeenAsync(sourceMailboxId, destinationMailboxId, rights, result, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     public async ValueTask<CopyResult> MoveAsync(ulong sourceMailboxId, IReadOnlyCollection<uint> uids, ulong destinationMailboxId, CancellationToken cancellationToken = default)
     {
         await RequireAsync(sourceMailboxId, MailboxRights.Read | MailboxRights.DeleteMessages | MailboxRights.Expunge, cancellationToken).ConfigureAwait(false);
-        await RequireAsync(destinationMailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
-        return await owner.MoveAsync(sourceMailboxId, uids, destinationMailboxId, cancellationToken).ConfigureAwait(false);
+        var rights = await RequireAsync(destinationMailboxId, MailboxRights.Insert, cancellationToken).ConfigureAwait(false);
+        var result = await owner.MoveAsync(sourceMailboxId, uids, destinationMailboxId, cancellationToken).ConfigureAwait(false);
+        await CarrySeenAsync(sourceMailboxId, destinationMailboxId, rights, result, cancellationToken).ConfigureAwait(false);
+        return result;
     }
 
     public async ValueTask<KeywordUpdateResult> SetKeywordsAsync(ulong mailboxId, IReadOnlyCollection<uint> uids, KeywordOperation operation, IReadOnlyCollection<string> keywords, ulong? unchangedSince = null, CancellationToken cancellationToken = default)
@@ -106,7 +122,9 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
                 throw NotPermitted($"Replacing every flag needs the rights {Letters(flagRights & ~rights)} too.");
             }
 
-            return await owner.SetKeywordsAsync(mailboxId, uids, operation, keywords, unchangedSince, cancellationToken).ConfigureAwait(false);
+            return seen is null
+                ? await owner.SetKeywordsAsync(mailboxId, uids, operation, keywords, unchangedSince, cancellationToken).ConfigureAwait(false)
+                : await SetKeywordsWithOwnSeenAsync(mailboxId, uids, operation, [.. keywords], unchangedSince, cancellationToken).ConfigureAwait(false);
         }
 
         // RFC 4314 §4: a change is refused only when no flag in it may be changed; the others are left out silently.
@@ -116,7 +134,9 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
             throw NotPermitted($"Changing these flags needs the rights {Letters(Needed(keywords) & ~rights)}.");
         }
 
-        return await owner.SetKeywordsAsync(mailboxId, uids, operation, allowed, unchangedSince, cancellationToken).ConfigureAwait(false);
+        return seen is null
+            ? await owner.SetKeywordsAsync(mailboxId, uids, operation, allowed, unchangedSince, cancellationToken).ConfigureAwait(false)
+            : await SetKeywordsWithOwnSeenAsync(mailboxId, uids, operation, allowed, unchangedSince, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<IReadOnlyList<uint>> ExpungeAsync(ulong mailboxId, IReadOnlyCollection<uint>? uids = null, CancellationToken cancellationToken = default)
@@ -134,16 +154,18 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     public async IAsyncEnumerable<MailboxMessage> GetMessagesAsync(ulong mailboxId, uint firstUid = 1, uint lastUid = uint.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         await RequireAsync(mailboxId, MailboxRights.Read, cancellationToken).ConfigureAwait(false);
+        var mine = seen is null ? null : await seen.SetOfAsync(mailboxId, firstUid, lastUid, cancellationToken).ConfigureAwait(false);
         await foreach (var message in owner.GetMessagesAsync(mailboxId, firstUid, lastUid, cancellationToken).ConfigureAwait(false))
         {
-            yield return message;
+            yield return mine is null ? message : PrivateSeen.Merge(message, mine.Contains(message.Uid));
         }
     }
 
     public async ValueTask<IReadOnlyList<MailboxMessage>> GetChangedMessagesAsync(ulong mailboxId, ulong sinceModSeq, CancellationToken cancellationToken = default)
     {
         await RequireAsync(mailboxId, MailboxRights.Read, cancellationToken).ConfigureAwait(false);
-        return await owner.GetChangedMessagesAsync(mailboxId, sinceModSeq, cancellationToken).ConfigureAwait(false);
+        var changed = await owner.GetChangedMessagesAsync(mailboxId, sinceModSeq, cancellationToken).ConfigureAwait(false);
+        return seen is null ? changed : await seen.MergeAsync(mailboxId, changed, cancellationToken).ConfigureAwait(false);
     }
 
     public async ValueTask<ExpungedMessages> GetExpungedAsync(ulong mailboxId, ulong sinceModSeq, CancellationToken cancellationToken = default)
@@ -167,7 +189,8 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
             var readable = email.Mailboxes.Where(m => rights.TryGetValue(m.MailboxId, out var r) && (r & MailboxRights.Read) != 0).ToList();
             if (readable.Count > 0)
             {
-                result.Add(readable.Count == email.Mailboxes.Count ? email : email with { Mailboxes = readable });
+                var visible = readable.Count == email.Mailboxes.Count ? email : email with { Mailboxes = readable };
+                result.Add(seen is null ? visible : visible with { Keywords = PrivateSeen.WithSeen(visible.Keywords, await seen.SeenAnyAsync(readable, cancellationToken).ConfigureAwait(false)) });
             }
         }
 
@@ -183,6 +206,11 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     public async ValueTask<IReadOnlyList<uint>> SearchMailboxAsync(ulong mailboxId, MailFilter? filter, IReadOnlyList<MailSort>? sort = null, CancellationToken cancellationToken = default)
     {
         await RequireAsync(mailboxId, MailboxRights.Read, cancellationToken).ConfigureAwait(false);
+        if (seen is not null && filter is not null && PrivateSeen.AsksSeen(filter))
+        {
+            filter = PrivateSeen.Rewrite(filter, await seen.SetOfAsync(mailboxId, cancellationToken).ConfigureAwait(false));
+        }
+
         return await owner.SearchMailboxAsync(mailboxId, filter, sort, cancellationToken).ConfigureAwait(false);
     }
 
@@ -261,6 +289,112 @@ internal sealed class SharedMailAccount(MailEngine engine, MailAccount owner, ul
     }
 
     private static MailException NotPermitted(string message) => new(MailErrorCode.NotPermitted, message);
+
+    /// <summary>
+    /// A keyword change with the user's own <c>$seen</c>: <c>$seen</c> goes to the user's marks, the other keywords
+    /// to the owner's message (a replacement keeps the owner's <c>$seen</c> as it is); the messages changed by either
+    /// are reported as the user sees them.
+    /// </summary>
+    private async ValueTask<KeywordUpdateResult> SetKeywordsWithOwnSeenAsync(ulong mailboxId, IReadOnlyCollection<uint> uids, KeywordOperation operation, List<string> keywords, ulong? unchangedSince, CancellationToken cancellationToken)
+    {
+        var normalized = keywords.Select(k => k.ToLowerInvariant()).ToList();
+        var touchesSeen = operation == KeywordOperation.Replace || normalized.Contains(MailKeywords.Seen);
+        var others = normalized.Where(k => k != MailKeywords.Seen).ToList();
+        var changed = new SortedSet<uint>();
+        var refused = new SortedSet<uint>();
+        if (operation == KeywordOperation.Replace)
+        {
+            // The owner's $seen stays as it is: the messages are replaced in two groups, seen by the owner or not.
+            var wanted = uids.ToHashSet();
+            var ownerSeen = new List<uint>();
+            var ownerUnseen = new List<uint>();
+            if (wanted.Count > 0)
+            {
+                await foreach (var message in owner.GetMessagesAsync(mailboxId, wanted.Min(), wanted.Max(), cancellationToken).ConfigureAwait(false))
+                {
+                    if (wanted.Contains(message.Uid))
+                    {
+                        (message.Keywords.Contains(MailKeywords.Seen, StringComparer.Ordinal) ? ownerSeen : ownerUnseen).Add(message.Uid);
+                    }
+                }
+            }
+
+            foreach (var (group, keep) in new[] { (ownerSeen, true), (ownerUnseen, false) })
+            {
+                if (group.Count > 0)
+                {
+                    var result = await owner.SetKeywordsAsync(mailboxId, group, operation, keep ? [.. others, MailKeywords.Seen] : others, unchangedSince, cancellationToken).ConfigureAwait(false);
+                    changed.UnionWith(result.Updated.Select(m => m.Uid));
+                    refused.UnionWith(result.Modified);
+                }
+            }
+        }
+        else if (others.Count > 0)
+        {
+            var result = await owner.SetKeywordsAsync(mailboxId, uids, operation, others, unchangedSince, cancellationToken).ConfigureAwait(false);
+            changed.UnionWith(result.Updated.Select(m => m.Uid));
+            refused.UnionWith(result.Modified);
+        }
+
+        if (touchesSeen)
+        {
+            var mark = operation != KeywordOperation.Remove && normalized.Contains(MailKeywords.Seen);
+            // A message the owner's keywords just changed has a new mod-sequence; UNCHANGEDSINCE was checked on it.
+            var pending = uids.Where(u => !refused.Contains(u)).ToList();
+            foreach (var (part, since) in new[] { (pending.Where(changed.Contains).ToList(), (ulong?)null), (pending.Where(u => !changed.Contains(u)).ToList(), unchangedSince) })
+            {
+                if (part.Count > 0)
+                {
+                    var own = await seen!.SetAsync(mailboxId, part, mark, since, cancellationToken).ConfigureAwait(false);
+                    changed.UnionWith(own.Changed);
+                    refused.UnionWith(own.Refused);
+                }
+            }
+        }
+
+        var updated = new List<MailboxMessage>();
+        if (changed.Count > 0)
+        {
+            var mine = await seen!.SetOfAsync(mailboxId, changed.Min, changed.Max, cancellationToken).ConfigureAwait(false);
+            await foreach (var message in owner.GetMessagesAsync(mailboxId, changed.Min, changed.Max, cancellationToken).ConfigureAwait(false))
+            {
+                if (changed.Contains(message.Uid))
+                {
+                    updated.Add(PrivateSeen.Merge(message, mine.Contains(message.Uid)));
+                }
+            }
+        }
+
+        return new KeywordUpdateResult { Updated = updated, Modified = [.. refused] };
+    }
+
+    /// <summary>
+    /// After a copy or move within the owner's account: the user's own <c>$seen</c> goes with the messages, as the
+    /// owner's keywords do, where the user may keep it (the right s on the destination).
+    /// </summary>
+    private async ValueTask CarrySeenAsync(ulong sourceMailboxId, ulong destinationMailboxId, MailboxRights destinationRights, CopyResult result, CancellationToken cancellationToken)
+    {
+        if (seen is null || (destinationRights & MailboxRights.Seen) == 0 || result.SourceUids.Count == 0 || result.SourceUids.Count != result.DestinationUids.Count)
+        {
+            return;
+        }
+
+        var marks = await seen.SetOfAsync(sourceMailboxId, result.SourceUids.Min(), result.SourceUids.Max(), cancellationToken).ConfigureAwait(false);
+        var carried = result.SourceUids.Select((uid, i) => (uid, i)).Where(p => marks.Contains(p.uid)).Select(p => result.DestinationUids[p.i]).ToList();
+        if (carried.Count > 0)
+        {
+            await seen.SetAsync(destinationMailboxId, carried, seen: true, unchangedSince: null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The mailbox as the user sees it, its unseen count by the user's own <c>$seen</c>.</summary>
+    private async ValueTask<Mailbox> VisibleAsync(Mailbox mailbox, MailboxRights rights, CancellationToken cancellationToken)
+    {
+        var visible = Visible(mailbox, rights);
+        return seen is not null && (rights & MailboxRights.Read) != 0
+            ? visible with { UnseenMessages = await seen.UnseenAsync(owner, mailbox, cancellationToken).ConfigureAwait(false) }
+            : visible;
+    }
 
     /// <summary>The mailbox as the user sees it: the owner's subscription is not the user's, and its counters need the right r (RFC 4314 §4, STATUS).</summary>
     private static Mailbox Visible(Mailbox mailbox, MailboxRights rights)

@@ -165,8 +165,25 @@ internal sealed class HostManifest
             return fallback;
         }
 
+        var perUserSeen = settings.PerUserSeenInSharedMailboxes;
+        if (section["PerUserSeenInSharedMailboxes"] is { } seenText)
+        {
+            if (bool.TryParse(seenText, out var parsed))
+            {
+                perUserSeen = parsed;
+            }
+            else
+            {
+                problems.Add(manifest.Problem(
+                    $"Mail:PerUserSeenInSharedMailboxes is '{seenText}', not true or false",
+                    "set Mail:PerUserSeenInSharedMailboxes to true (each reader of a shared mailbox keeps its own \\Seen, the default) or false (one \\Seen for everyone)"));
+            }
+        }
+
         return settings with
         {
+            PerUserSeenInSharedMailboxes = perUserSeen,
+            GroupMembershipCacheTime = TimeSpan.FromSeconds(Number("GroupMembershipCacheSeconds", 0, 86400, (long)settings.GroupMembershipCacheTime.TotalSeconds)),
             ChangeRetention = TimeSpan.FromDays(Number("ChangeRetentionDays", 1, 3650, (long)settings.ChangeRetention.TotalDays)),
             MaintenanceInterval = TimeSpan.FromSeconds(Number("MaintenanceIntervalSeconds", 1, 7 * 86400, (long)settings.MaintenanceInterval.TotalSeconds)),
             PendingReferenceTimeout = TimeSpan.FromSeconds(Number("PendingReferenceTimeoutSeconds", 1, 7 * 86400, (long)settings.PendingReferenceTimeout.TotalSeconds)),

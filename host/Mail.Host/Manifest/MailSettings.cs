@@ -38,4 +38,16 @@ internal sealed record MailSettings
     /// default 32,768; 0 keeps every message in the blob store).
     /// </summary>
     public int InlineMessageBytes { get; init; } = 32 * 1024;
+
+    /// <summary>
+    /// Whether each reader of another account's shared mailbox keeps its own <c>\Seen</c>
+    /// (<c>Mail:PerUserSeenInSharedMailboxes</c>, default <see langword="true"/>).
+    /// </summary>
+    public bool PerUserSeenInSharedMailboxes { get; init; } = true;
+
+    /// <summary>
+    /// How long a user's directory groups are kept before access control lists ask for them again
+    /// (<c>Mail:GroupMembershipCacheSeconds</c>, default 30).
+    /// </summary>
+    public TimeSpan GroupMembershipCacheTime { get; init; } = TimeSpan.FromSeconds(30);
 }

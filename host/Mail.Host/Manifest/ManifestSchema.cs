@@ -34,7 +34,9 @@ internal static class ManifestSchema
             ("MaintenanceIntervalSeconds", SchemaNode.Value),
             ("PendingReferenceTimeoutSeconds", SchemaNode.Value),
             ("MaxMessageSizeBytes", SchemaNode.Value),
-            ("NotificationPollMilliseconds", SchemaNode.Value))),
+            ("NotificationPollMilliseconds", SchemaNode.Value),
+            ("PerUserSeenInSharedMailboxes", SchemaNode.Value),
+            ("GroupMembershipCacheSeconds", SchemaNode.Value))),
         ("Outbound", SchemaNode.Open),
         ("Logging", SchemaNode.Open));
 }

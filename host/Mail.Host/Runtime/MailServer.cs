@@ -167,16 +167,39 @@ internal static class MailServer
             NotificationPollInterval = settings.NotificationPollInterval,
             QueryViewEmails = settings.QueryViewEmails,
             InlineMessageBytes = settings.InlineMessageBytes,
+            PerUserSeenInSharedMailboxes = settings.PerUserSeenInSharedMailboxes,
+            GroupMembershipCacheTime = settings.GroupMembershipCacheTime,
         };
         var lookup = stores.Serves(StoreRoles.Lookup) && stores.IsNative(StoreRoles.Lookup) ? stores.Lookup : null;
         var fullText = stores.Serves(StoreRoles.FullText) ? stores.FullText : null;
+        var directories = services.GetRequiredService<IMailDirectories>();
         return new MailEngine(
             stores.Data,
             stores.Blob,
             options,
             lookup: lookup,
             logger: services.GetRequiredService<ILoggerFactory>().CreateLogger("Mail.Host.Engine"),
-            fullText: fullText);
+            fullText: fullText)
+        {
+            // Group entries of access control lists follow the authentication directory's membership.
+            MemberOf = (name, cancellationToken) => MemberOfAsync(directories, name, cancellationToken),
+        };
+    }
+
+    /// <summary>The groups a principal of the authentication directory belongs to; none without such a directory.</summary>
+    private static async ValueTask<IReadOnlyList<string>> MemberOfAsync(IMailDirectories directories, string name, CancellationToken cancellationToken)
+    {
+        IDirectory directory;
+        try
+        {
+            directory = directories.Authentication;
+        }
+        catch (InvalidOperationException)
+        {
+            return [];
+        }
+
+        return (await directory.FindPrincipalAsync(name, cancellationToken).ConfigureAwait(false))?.MemberOf ?? [];
     }
 
     /// <summary>
