@@ -535,7 +535,7 @@ internal sealed partial class ImapSession
     {
         parser.ExpectSpace();
         var value = parser.ReadAString();
-        return new MailFilter.Text(field, value, Storage.TextMatchKind.Prefix);
+        return new MailFilter.Substring(field, value);
     }
 
     private static DateOnly ReadDate(ImapParser parser)

@@ -57,6 +57,12 @@ public sealed record MailEngineOptions
     /// </summary>
     public int QueryViewEmails { get; init; } = 500_000;
 
+    /// <summary>
+    /// Up to how many emails still in the running a substring condition (IMAP FROM, BODY, TEXT...) reads directly
+    /// (default 64); with more, it first asks the full-text index which of them can match, and reads only those.
+    /// </summary>
+    public int SubstringDirectReads { get; init; } = 64;
+
     /// <summary>Throws when a setting is out of range.</summary>
     internal void Validate()
     {
@@ -75,6 +81,7 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(NotificationSafetyPollInterval, TimeSpan.FromMilliseconds(10), nameof(NotificationSafetyPollInterval));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMailboxNameBytes, 900, nameof(MaxMailboxNameBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(QueryViewEmails, nameof(QueryViewEmails));
+        ArgumentOutOfRangeException.ThrowIfNegative(SubstringDirectReads, nameof(SubstringDirectReads));
     }
 
     /// <summary>The most bytes of one metadata value (RFC 5464 entries of a mailbox or of the server).</summary>
