@@ -28,6 +28,7 @@ public abstract partial class MailEngineConformance
             "Bcc: Eve Stealth <eve.hidden@example.com>\r\n" +
             "Subject: =?utf-8?B?UsOpdW5pb24gYnVkZ8OpdGFpcmU=?=\r\n" +
             "X-Tracking: qwertyuiop\r\n" +
+            "X-Folded: the first line\r\n and its =?iso-8859-1?Q?suite_=E9crite?=\r\n" +
             "Date: Tue, 01 Apr 2025 10:00:00 +0200\r\n" +
             "MIME-Version: 1.0\r\n" +
             "Content-Type: text/plain; charset=utf-8\r\n" +
@@ -87,6 +88,8 @@ public abstract partial class MailEngineConformance
             Expect([second.Uid], await Search(MailTextField.Body, "wertyuiop-fr"), "BODY only where the body holds it");
             Expect([first.Uid, second.Uid], await Search(MailTextField.Any, "wertyuio"), "TEXT in an X- header and in a body");
             Expect([first.Uid], await Search(MailTextField.Any, "union budg"), "TEXT in a decoded subject");
+            Expect([first.Uid], await Search(MailTextField.Any, "line and its"), "TEXT across a folded header line");
+            Expect([first.Uid], await Search(MailTextField.Any, "suite écrite"), "TEXT in an encoded word of an X- header");
             Expect([third.Uid], await Search(MailTextField.Any, "oobar ser"), "TEXT in a body");
             Expect([second.Uid], await Search(MailTextField.Any, "rt-fin"), "TEXT in an attachment name");
             Expect([second.Uid], await Search(MailTextField.AttachmentName, "final.p"), "attachment names");

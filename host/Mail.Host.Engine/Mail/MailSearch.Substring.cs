@@ -24,7 +24,8 @@ namespace Mail.Host.Engine.Mail;
 /// The check compares the decoded text without case (<see cref="StringComparison.OrdinalIgnoreCase"/>). Address fields
 /// are checked as <c>Name &lt;address&gt;</c> per address and the names of the field's groups; the body as the text the
 /// index holds (the text/plain and text/html bodies, HTML as the text it shows, the plain version of an alternative);
-/// TEXT adds every header field of the message, read from its header block, and the attachment names. Since the
+/// TEXT adds the message's header block (its text with folded lines joined, and the decoded values of fields with
+/// encoded words), read for every candidate since the index does not hold it, and the attachment names. Since the
 /// index holds the same text, folded further (diacritics dropped), what it proposes covers everything the check can
 /// accept, with two limits the index sets: a word is held by its first 64 characters, and a message's body text by its
 /// first 512 KiB characters.
@@ -32,6 +33,9 @@ namespace Mail.Host.Engine.Mail;
 /// </remarks>
 internal sealed partial class MailSearch
 {
+    /// <summary>The bytes read first for a message's header block; almost every header block ends within them.</summary>
+    private const int HeaderProbeBytes = 16 * 1024;
+
     private readonly Dictionary<MailFilter.Substring, HashSet<ulong>?> proposals = [];
 
     /// <summary>The candidates whose text contains the condition's value.</summary>
@@ -127,14 +131,16 @@ internal sealed partial class MailSearch
             return metadata is not null && MetadataContains(metadata, condition.Field, value);
         }
 
-        // TEXT: every header field, which the index does not hold, is read for every candidate; the body only when
-        // the index proposed the email.
-        foreach (var (_, headerValue) in await HeaderFieldsAsync(candidate).ConfigureAwait(false))
+        // TEXT: the header block, which the index does not hold, is read for every candidate; the rest only when the
+        // index proposed the email (it holds the addresses, subject, attachment names and body text).
+        if (await HeaderBlockContainsAsync(candidate, value).ConfigureAwait(false))
         {
-            if (headerValue.Contains(value, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
+            return true;
+        }
+
+        if (!isProposed)
+        {
+            return false;
         }
 
         if (await MetadataOfAsync(candidate).ConfigureAwait(false) is { } described
@@ -145,7 +151,73 @@ internal sealed partial class MailSearch
             return true;
         }
 
-        return isProposed && (await BodyTextOfAsync(candidate).ConfigureAwait(false)).Contains(value, StringComparison.OrdinalIgnoreCase);
+        return (await BodyTextOfAsync(candidate).ConfigureAwait(false)).Contains(value, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// Whether the message's header block holds the value: its text with folded lines joined (field names included),
+    /// or, when it has RFC 2047 encoded words, one of its decoded field values. Only the header block is read: the
+    /// first <see cref="HeaderProbeBytes"/> of the blob, or the length the metadata gives when the block is longer.
+    /// </summary>
+    private async ValueTask<bool> HeaderBlockContainsAsync(Candidate candidate, string value)
+    {
+        if (await EmailOfAsync(candidate).ConfigureAwait(false) is not { } email)
+        {
+            return false;
+        }
+
+        var block = await engine.Blobs.ReadRangeAsync(email.Blob, 0, (int)Math.Min(email.Size, HeaderProbeBytes), cancellationToken).ConfigureAwait(false);
+        if (block is null)
+        {
+            return false;
+        }
+
+        var end = HeaderEnd(block);
+        if (end >= 0)
+        {
+            block = block[..end];
+        }
+        else if (block.Length < email.Size)
+        {
+            var described = await MetadataOfAsync(candidate).ConfigureAwait(false);
+            var length = (int)Math.Min(described?.Body.BodyOffset ?? 0, MaxHeaderBytes);
+            block = length <= block.Length ? block[..Math.Max(0, length)] : await engine.Blobs.ReadRangeAsync(email.Blob, 0, length, cancellationToken).ConfigureAwait(false) ?? [];
+        }
+
+        var text = Encoding.UTF8.GetString(block).Replace("\r\n ", " ", StringComparison.Ordinal).Replace("\r\n\t", "\t", StringComparison.Ordinal).Replace("\n ", " ", StringComparison.Ordinal).Replace("\n\t", "\t", StringComparison.Ordinal);
+        if (text.Contains(value, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (!text.Contains("=?", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var (_, headerValue) in MessageParser.ParseHeaders(block))
+        {
+            if (headerValue.Contains(value, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The length of the header block at the start of a message (through the line before the empty line), or -1 when it does not end in <paramref name="start"/>.</summary>
+    private static int HeaderEnd(ReadOnlySpan<byte> start)
+    {
+        if ((start.Length > 0 && start[0] == (byte)'\n') || start.StartsWith("\r\n"u8))
+        {
+            return 0;
+        }
+
+        var crlf = start.IndexOf("\n\r\n"u8);
+        var lf = start.IndexOf("\n\n"u8);
+        var at = crlf < 0 ? lf : lf < 0 ? crlf : Math.Min(crlf, lf);
+        return at < 0 ? -1 : at + 1;
     }
 
     /// <summary>Whether a field the metadata describes (addresses, subject, attachment names) contains the value.</summary>
