@@ -153,8 +153,9 @@ public abstract record MailFilter
     /// inside a word is found. The text is the decoded message: for an address field, each address as
     /// <c>Name &lt;local@domain&gt;</c> and the names of the groups in that field; the decoded subject; for
     /// <see cref="MailTextField.Body"/>, the text of the text/plain and text/html bodies (HTML as the text it shows) that
-    /// the full-text index also holds; for <see cref="MailTextField.Any"/>, every header field of the message (decoded),
-    /// the addresses as above, the body text and the attachment names. An empty value matches every email.
+    /// the full-text index also holds; for <see cref="MailTextField.Any"/>, the message's header block (its text with
+    /// folded lines joined, and the decoded values of fields with RFC 2047 encoded words), the addresses as above, the
+    /// body text and the attachment names. An empty value matches every email.
     /// </summary>
     /// <remarks>
     /// The engine applies every cheaper condition first, lets the full-text index propose the emails that can match
