@@ -36,6 +36,12 @@ internal sealed partial class MailSearch
     /// <summary>The bytes read first for a message's header block; almost every header block ends within them.</summary>
     private const int HeaderProbeBytes = 16 * 1024;
 
+    /// <summary>Header blocks read at the same time by TEXT.</summary>
+    private const int HeaderReadsInParallel = 8;
+
+    /// <summary>From this many candidates without their email record, TEXT reads the account's records in one scan.</summary>
+    private const int BulkRecordReads = 1024;
+
     private readonly Dictionary<MailFilter.Substring, HashSet<ulong>?> proposals = [];
 
     /// <summary>The candidates whose text contains the condition's value.</summary>
@@ -46,18 +52,80 @@ internal sealed partial class MailSearch
             return candidates;
         }
 
-        var proposed = candidates.Count > engine.Options.SubstringDirectReads ? await ProposeAsync(condition).ConfigureAwait(false) : null;
+        var many = candidates.Count > engine.Options.SubstringDirectReads;
+        var proposed = many ? await ProposeAsync(condition).ConfigureAwait(false) : null;
+        bool[]? inHeaders = null;
+        if (condition.Field == MailTextField.Any && many)
+        {
+            // TEXT reads every candidate's header block: the records are read in one scan, the blocks several at a time.
+            await LoadEmailsAsync(candidates).ConfigureAwait(false);
+            var found = new bool[candidates.Count];
+            var options = new ParallelOptions { MaxDegreeOfParallelism = HeaderReadsInParallel, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(Enumerable.Range(0, candidates.Count), options, async (i, token) =>
+                found[i] = candidates[i].Email is { } email && await HeaderBlockContainsAsync(email, condition.Value, token).ConfigureAwait(false)).ConfigureAwait(false);
+            inHeaders = found;
+        }
+
         var result = new List<Candidate>();
-        foreach (var candidate in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (await SubstringMatchesAsync(condition, candidate, proposed).ConfigureAwait(false))
+            var candidate = candidates[i];
+            if (inHeaders is not null
+                ? inHeaders[i] || await RestOfTextMatchesAsync(candidate, condition.Value, proposed).ConfigureAwait(false)
+                : await SubstringMatchesAsync(condition, candidate, proposed).ConfigureAwait(false))
             {
                 result.Add(candidate);
             }
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Gives every candidate its email record; when many are missing, from one scan of the account's records rather
+    /// than a read each.
+    /// </summary>
+    private async ValueTask LoadEmailsAsync(List<Candidate> candidates)
+    {
+        var missing = new Dictionary<ulong, List<Candidate>>();
+        foreach (var candidate in candidates)
+        {
+            if (candidate.Email is null)
+            {
+                if (!missing.TryGetValue(candidate.EmailId, out var list))
+                {
+                    missing[candidate.EmailId] = list = [];
+                }
+
+                list.Add(candidate);
+            }
+        }
+
+        if (missing.Count < BulkRecordReads)
+        {
+            foreach (var list in missing.Values)
+            {
+                foreach (var candidate in list)
+                {
+                    await EmailOfAsync(candidate).ConfigureAwait(false);
+                }
+            }
+
+            return;
+        }
+
+        await foreach (var entry in Data.ScanAsync(MailKeys.Email, KeyRange.Prefix(MailKeys.Account(accountId)), cancellationToken).ConfigureAwait(false))
+        {
+            if (missing.TryGetValue(MailKeys.SecondOf(entry.Key), out var list))
+            {
+                var email = EmailRecord.Decode(list[0].EmailId, entry.Value);
+                foreach (var candidate in list)
+                {
+                    candidate.Email = email;
+                }
+            }
+        }
     }
 
     /// <summary>The emails the full-text index says can hold the value; <see langword="null"/> when it cannot tell.</summary>
@@ -133,12 +201,14 @@ internal sealed partial class MailSearch
 
         // TEXT: the header block, which the index does not hold, is read for every candidate; the rest only when the
         // index proposed the email (it holds the addresses, subject, attachment names and body text).
-        if (await HeaderBlockContainsAsync(candidate, value).ConfigureAwait(false))
-        {
-            return true;
-        }
+        return (await EmailOfAsync(candidate).ConfigureAwait(false) is { } email && await HeaderBlockContainsAsync(email, value, cancellationToken).ConfigureAwait(false))
+            || await RestOfTextMatchesAsync(candidate, value, proposed).ConfigureAwait(false);
+    }
 
-        if (!isProposed)
+    /// <summary>TEXT past the header block: the addresses, subject, attachment names and body text, when the index proposed the email.</summary>
+    private async ValueTask<bool> RestOfTextMatchesAsync(Candidate candidate, string value, HashSet<ulong>? proposed)
+    {
+        if (proposed is not null && !proposed.Contains(candidate.EmailId))
         {
             return false;
         }
@@ -158,15 +228,11 @@ internal sealed partial class MailSearch
     /// Whether the message's header block holds the value: its text with folded lines joined (field names included),
     /// or, when it has RFC 2047 encoded words, one of its decoded field values. Only the header block is read: the
     /// first <see cref="HeaderProbeBytes"/> of the blob, or the length the metadata gives when the block is longer.
+    /// Touches nothing of the search's own state, so several run at once.
     /// </summary>
-    private async ValueTask<bool> HeaderBlockContainsAsync(Candidate candidate, string value)
+    private async ValueTask<bool> HeaderBlockContainsAsync(EmailRecord email, string value, CancellationToken token)
     {
-        if (await EmailOfAsync(candidate).ConfigureAwait(false) is not { } email)
-        {
-            return false;
-        }
-
-        var block = await engine.Blobs.ReadRangeAsync(email.Blob, 0, (int)Math.Min(email.Size, HeaderProbeBytes), cancellationToken).ConfigureAwait(false);
+        var block = await engine.Blobs.ReadRangeAsync(email.Blob, 0, (int)Math.Min(email.Size, HeaderProbeBytes), token).ConfigureAwait(false);
         if (block is null)
         {
             return false;
@@ -179,9 +245,9 @@ internal sealed partial class MailSearch
         }
         else if (block.Length < email.Size)
         {
-            var described = await MetadataOfAsync(candidate).ConfigureAwait(false);
-            var length = (int)Math.Min(described?.Body.BodyOffset ?? 0, MaxHeaderBytes);
-            block = length <= block.Length ? block[..Math.Max(0, length)] : await engine.Blobs.ReadRangeAsync(email.Blob, 0, length, cancellationToken).ConfigureAwait(false) ?? [];
+            var described = await engine.GetMetadataAsync(email.Blob, email.Size, token).ConfigureAwait(false);
+            var length = (int)Math.Min(described.Body.BodyOffset, MaxHeaderBytes);
+            block = length <= block.Length ? block[..Math.Max(0, length)] : await engine.Blobs.ReadRangeAsync(email.Blob, 0, length, token).ConfigureAwait(false) ?? [];
         }
 
         var text = Encoding.UTF8.GetString(block).Replace("\r\n ", " ", StringComparison.Ordinal).Replace("\r\n\t", "\t", StringComparison.Ordinal).Replace("\n ", " ", StringComparison.Ordinal).Replace("\n\t", "\t", StringComparison.Ordinal);
