@@ -216,14 +216,14 @@ internal sealed partial class ImapSession
         return builder.ToString();
     }
 
-    private async ValueTask SearchAsync(ImapParser parser, bool uid)
+    private async ValueTask SearchAsync(ImapParser parser, bool uid, CancellationToken stopping)
     {
         parser.ExpectSpace();
         var returns = ReadReturnOptions(parser);
         var filter = ReadSearchProgram(parser, out var usesModSeq);
         await SyncAsync(allowExpunge: uid, force: false).ConfigureAwait(false);
         var view = Selected;
-        var found = await Account.SearchMailboxAsync(view.Id, filter).ConfigureAwait(false);
+        var found = await Account.SearchMailboxAsync(view.Id, filter, cancellationToken: stopping).ConfigureAwait(false);
         var matched = found.Where(u => view.SequenceOf(u) > 0).ToList();
         await AnswerSearchAsync("SEARCH", matched, uid, returns, usesModSeq, view).ConfigureAwait(false);
     }
@@ -606,7 +606,7 @@ internal sealed partial class ImapSession
         return new MailFilter.Uids(ranges);
     }
 
-    private async ValueTask SortAsync(ImapParser parser, bool uid)
+    private async ValueTask SortAsync(ImapParser parser, bool uid, CancellationToken stopping)
     {
         parser.ExpectSpace();
         var returns = ReadReturnOptions(parser);
@@ -653,7 +653,7 @@ internal sealed partial class ImapSession
         var filter = ReadSearchProgramWithoutCharset(parser, out var usesModSeq);
         await SyncAsync(allowExpunge: uid, force: false).ConfigureAwait(false);
         var view = Selected;
-        var found = await Account.SearchMailboxAsync(view.Id, filter, criteria).ConfigureAwait(false);
+        var found = await Account.SearchMailboxAsync(view.Id, filter, criteria, stopping).ConfigureAwait(false);
         var matched = found.Where(u => view.SequenceOf(u) > 0).ToList();
         if (returns is not null)
         {
@@ -686,7 +686,7 @@ internal sealed partial class ImapSession
         return keys.Count == 1 ? keys[0] : new MailFilter.And(keys);
     }
 
-    private async ValueTask ThreadAsync(ImapParser parser, bool uid)
+    private async ValueTask ThreadAsync(ImapParser parser, bool uid, CancellationToken stopping)
     {
         parser.ExpectSpace();
         var algorithm = parser.ReadAtom().ToUpperInvariant();
@@ -706,7 +706,7 @@ internal sealed partial class ImapSession
         var filter = ReadSearchProgramWithoutCharset(parser, out _);
         await SyncAsync(allowExpunge: uid, force: false).ConfigureAwait(false);
         var view = Selected;
-        var found = (await Account.SearchMailboxAsync(view.Id, filter).ConfigureAwait(false)).Where(u => view.SequenceOf(u) > 0).ToList();
+        var found = (await Account.SearchMailboxAsync(view.Id, filter, cancellationToken: stopping).ConfigureAwait(false)).Where(u => view.SequenceOf(u) > 0).ToList();
         var entries = new List<ThreadBuilder.Entry>(found.Count);
         foreach (var batch in found.Chunk(512))
         {
