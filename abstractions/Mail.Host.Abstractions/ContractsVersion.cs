@@ -7,7 +7,7 @@ namespace Mail.Host;
 public static class ContractsVersion
 {
     /// <summary>The contracts version this assembly defines, as written in plugin descriptors.</summary>
-    public static Version Current { get; } = new(1, 2, 0);
+    public static Version Current { get; } = new(1, 3, 0);
 
     /// <summary>
     /// Tells whether a plugin built for <paramref name="pluginContracts"/> can run on a host that implements

@@ -51,6 +51,38 @@ public abstract class FullTextStoreConformance : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A store that looks inside words (<see cref="IFullTextStore.QueryWordsContainingAsync"/> not <see langword="null"/>)
+    /// gives at least every document of the account with a word containing the fragment at its start, inside it or at
+    /// its end, without case, in the named field or in any field, ascending, and none of another account. A store that
+    /// cannot (the default) answers <see langword="null"/>, which passes.
+    /// </summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task Words_containing_a_fragment_include_every_document_with_such_a_word_when_the_store_answers()
+    {
+        await IndexAsync(Account, 1, (Subject, "Hello there"), (Body, "plain text"));
+        await IndexAsync(Account, 2, (Body, "a seashell on the shore"));
+        await IndexAsync(Account, 3, (Body, "yellow paint"));
+        await IndexAsync(Account, 4, (Body, "nothing to see"));
+        await IndexAsync(OtherAccount, 5, (Body, "hello"));
+
+        if (await Store.QueryWordsContainingAsync(Account, null, "ELL").ConfigureAwait(false) is not { } any)
+        {
+            return;
+        }
+
+        Assert.Equal([.. any.Order()], any);
+        Assert.Subset(new HashSet<ulong>(any), new HashSet<ulong> { 1, 2, 3 });
+        Assert.DoesNotContain(5UL, any);
+        var body = await Store.QueryWordsContainingAsync(Account, Body, "ell").ConfigureAwait(false);
+        Assert.NotNull(body);
+        Assert.Subset(new HashSet<ulong>(body), new HashSet<ulong> { 2, 3 });
+        var whole = await Store.QueryWordsContainingAsync(Account, Subject, "hello").ConfigureAwait(false);
+        Assert.NotNull(whole);
+        Assert.Contains(1UL, whole);
+    }
+
     /// <summary>Every word of the query found in the named field matches, whatever their order.</summary>
     /// <returns>A task that completes with the test.</returns>
     [Fact]

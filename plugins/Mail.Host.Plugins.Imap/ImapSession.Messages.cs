@@ -213,14 +213,14 @@ internal sealed partial class ImapSession
         return builder.ToString();
     }
 
-    private async ValueTask SearchAsync(ImapParser parser, bool uid)
+    private async ValueTask SearchAsync(ImapParser parser, bool uid, CancellationToken stopping)
     {
         parser.ExpectSpace();
         var returns = ReadReturnOptions(parser);
         var filter = ReadSearchProgram(parser, out var usesModSeq);
         await SyncAsync(allowExpunge: uid, force: false).ConfigureAwait(false);
         var view = Selected;
-        var found = await Account.SearchMailboxAsync(view.Id, filter).ConfigureAwait(false);
+        var found = await Account.SearchMailboxAsync(view.Id, filter, cancellationToken: stopping).ConfigureAwait(false);
         var matched = found.Where(u => view.SequenceOf(u) > 0).ToList();
         await AnswerSearchAsync("SEARCH", matched, uid, returns, usesModSeq, view).ConfigureAwait(false);
     }
@@ -532,7 +532,7 @@ internal sealed partial class ImapSession
     {
         parser.ExpectSpace();
         var value = parser.ReadAString();
-        return new MailFilter.Text(field, value, Storage.TextMatchKind.Prefix);
+        return new MailFilter.Substring(field, value);
     }
 
     private static DateOnly ReadDate(ImapParser parser)
@@ -603,7 +603,7 @@ internal sealed partial class ImapSession
         return new MailFilter.Uids(ranges);
     }
 
-    private async ValueTask SortAsync(ImapParser parser, bool uid)
+    private async ValueTask SortAsync(ImapParser parser, bool uid, CancellationToken stopping)
     {
         parser.ExpectSpace();
         var returns = ReadReturnOptions(parser);
@@ -650,7 +650,7 @@ internal sealed partial class ImapSession
         var filter = ReadSearchProgramWithoutCharset(parser, out var usesModSeq);
         await SyncAsync(allowExpunge: uid, force: false).ConfigureAwait(false);
         var view = Selected;
-        var found = await Account.SearchMailboxAsync(view.Id, filter, criteria).ConfigureAwait(false);
+        var found = await Account.SearchMailboxAsync(view.Id, filter, criteria, stopping).ConfigureAwait(false);
         var matched = found.Where(u => view.SequenceOf(u) > 0).ToList();
         if (returns is not null)
         {
@@ -683,7 +683,7 @@ internal sealed partial class ImapSession
         return keys.Count == 1 ? keys[0] : new MailFilter.And(keys);
     }
 
-    private async ValueTask ThreadAsync(ImapParser parser, bool uid)
+    private async ValueTask ThreadAsync(ImapParser parser, bool uid, CancellationToken stopping)
     {
         parser.ExpectSpace();
         var algorithm = parser.ReadAtom().ToUpperInvariant();
@@ -703,7 +703,7 @@ internal sealed partial class ImapSession
         var filter = ReadSearchProgramWithoutCharset(parser, out _);
         await SyncAsync(allowExpunge: uid, force: false).ConfigureAwait(false);
         var view = Selected;
-        var found = (await Account.SearchMailboxAsync(view.Id, filter).ConfigureAwait(false)).Where(u => view.SequenceOf(u) > 0).ToList();
+        var found = (await Account.SearchMailboxAsync(view.Id, filter, cancellationToken: stopping).ConfigureAwait(false)).Where(u => view.SequenceOf(u) > 0).ToList();
         var entries = new List<ThreadBuilder.Entry>(found.Count);
         foreach (var batch in found.Chunk(512))
         {

@@ -374,13 +374,13 @@ internal sealed partial class ImapSession
                 await ExpungeAsync(parser, uid).ConfigureAwait(false);
                 break;
             case "SEARCH":
-                await SearchAsync(parser, uid).ConfigureAwait(false);
+                await SearchAsync(parser, uid, stopping).ConfigureAwait(false);
                 break;
             case "SORT":
-                await SortAsync(parser, uid).ConfigureAwait(false);
+                await SortAsync(parser, uid, stopping).ConfigureAwait(false);
                 break;
             case "THREAD":
-                await ThreadAsync(parser, uid).ConfigureAwait(false);
+                await ThreadAsync(parser, uid, stopping).ConfigureAwait(false);
                 break;
             case "FETCH":
                 await FetchAsync(parser, uid).ConfigureAwait(false);

@@ -62,6 +62,28 @@ public sealed class MemoryFullTextStore : IFullTextStore
     }
 
     /// <inheritdoc />
+    /// <remarks>Every word of the account is looked at (its folded form, compared by ordinal containment).</remarks>
+    public ValueTask<IReadOnlyList<ulong>?> QueryWordsContainingAsync(ulong accountId, string? field, string fragment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fragment);
+        cancellationToken.ThrowIfCancellationRequested();
+        var query = TextTokenizer.Tokenize(fragment);
+        if (query.Count != 1)
+        {
+            return ValueTask.FromResult<IReadOnlyList<ulong>?>(null);
+        }
+
+        ulong[] ids;
+        lock (gate)
+        {
+            ids = accounts.TryGetValue(accountId, out var account) ? [.. account.Containing(query[0], field)] : [];
+        }
+
+        Array.Sort(ids);
+        return ValueTask.FromResult<IReadOnlyList<ulong>?>(ids);
+    }
+
+    /// <inheritdoc />
     public ValueTask RemoveAsync(ulong accountId, ulong documentId, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -171,6 +193,29 @@ public sealed class MemoryFullTextStore : IFullTextStore
                     words.Remove(word);
                 }
             }
+        }
+
+        /// <summary>The documents with a word containing <paramref name="fragment"/> (folded) in the field, or in any field.</summary>
+        public HashSet<ulong> Containing(string fragment, string? field)
+        {
+            var result = new HashSet<ulong>();
+            foreach (var (word, postings) in words)
+            {
+                if (!word.Contains(fragment, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                foreach (var (documentId, byField) in postings)
+                {
+                    if (field is null || byField.ContainsKey(field))
+                    {
+                        result.Add(documentId);
+                    }
+                }
+            }
+
+            return result;
         }
 
         public HashSet<ulong> Evaluate(FullTextFilter filter) => filter switch

@@ -18,6 +18,32 @@ public sealed class DataStoreFullTextStoreTests : FullTextStoreConformance
     private MemoryDataStore data = new();
 
     [Fact]
+    public async Task Words_containing_a_fragment_are_found_across_the_vocabulary_and_past_common_words()
+    {
+        // "common" and "plain" hold more postings than the walk reads at a time, so it jumps past them.
+        for (ulong id = 1; id <= 100; id++)
+        {
+            var body = id switch { 10 => "common hello", 50 => "common shell", 90 => "common yellow", _ => $"common filler{id}" };
+            await IndexAsync(Account, id, (Body, body), (Subject, id == 70 ? "bell" : "plain"));
+        }
+
+        await IndexAsync(OtherAccount, 11, (Body, "hello"));
+
+        Assert.Equal([10UL, 50, 70, 90], await Store.QueryWordsContainingAsync(Account, null, "ell"));
+        Assert.Equal([10UL, 50, 90], await Store.QueryWordsContainingAsync(Account, Body, "ELL"));
+        Assert.Equal([70UL], await Store.QueryWordsContainingAsync(Account, Subject, "ell"));
+        Assert.Equal([10UL], await Store.QueryWordsContainingAsync(Account, Body, "hello"));
+        Assert.Equal(Enumerable.Range(1, 100).Select(i => (ulong)i), await Store.QueryWordsContainingAsync(Account, Body, "ommo"));
+        Assert.Equal([99UL], await Store.QueryWordsContainingAsync(Account, Body, "ler99"));
+        Assert.Empty((await Store.QueryWordsContainingAsync(Account, null, "zzz"))!);
+        Assert.Empty((await Store.QueryWordsContainingAsync(Account, Body, "bell"))!);
+
+        // Only a piece of one word can be looked for.
+        Assert.Null(await Store.QueryWordsContainingAsync(Account, Body, "common hello"));
+        Assert.Null(await Store.QueryWordsContainingAsync(Account, Body, "--"));
+    }
+
+    [Fact]
     public async Task Indexing_again_leaves_no_posting_of_the_old_text()
     {
         await IndexAsync(Account, 1, (Subject, "original wording"), (Body, "first body text"));

@@ -169,6 +169,12 @@ public sealed class ImapTests(DeploymentFixture fixture) : IDisposable
         Assert.Equal([uid2.Value, uid3.Value], await inbox.SearchAsync(SearchQuery.NotSeen.Or(SearchQuery.Flagged)));
         Assert.Equal([uid3.Value], await inbox.SearchAsync(SearchQuery.BodyContains("marmalade")));
         Assert.Equal([uid1.Value, uid2.Value], await inbox.SearchAsync(SearchQuery.SubjectContains("alpha")));
+
+        // IMAP's text keys are substrings, inside words too (RFC 9051 §6.4.4).
+        Assert.Equal([uid3.Value], await inbox.SearchAsync(SearchQuery.BodyContains("ARMALA")));
+        Assert.Equal([uid1.Value, uid2.Value], await inbox.SearchAsync(SearchQuery.SubjectContains("pha rep")));
+        Assert.Equal([uid3.Value], await inbox.SearchAsync(SearchQuery.FromContains("ave@example.o")));
+        Assert.Equal([uid3.Value], await inbox.SearchAsync(SearchQuery.Or(SearchQuery.BodyContains("nothing like it"), SearchQuery.MessageContains("lu not"))));
         Assert.Equal([uid3.Value, uid2.Value, uid1.Value], await inbox.SortAsync(SearchQuery.All, [OrderBy.ReverseArrival]));
         Assert.Equal([uid1.Value, uid2.Value, uid3.Value], await inbox.SortAsync(SearchQuery.All, [new OrderBy(OrderByType.Subject, SortOrder.Ascending), OrderBy.Arrival]));
         var threads = await inbox.ThreadAsync(ThreadingAlgorithm.References, SearchQuery.All);

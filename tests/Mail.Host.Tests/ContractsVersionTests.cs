@@ -20,10 +20,10 @@ public sealed class ContractsVersionTests
         => Assert.Equal(expected, ContractsVersion.IsCompatible(Version.Parse(plugin), Version.Parse(host)));
 
     [Fact]
-    public void The_host_implements_contracts_1_2_and_the_contracts_assembly_says_so()
+    public void The_host_implements_contracts_1_3_and_the_contracts_assembly_says_so()
     {
         Assert.Equal(1, ContractsVersion.Current.Major);
-        Assert.Equal(2, ContractsVersion.Current.Minor);
+        Assert.Equal(3, ContractsVersion.Current.Minor);
         Assert.Equal(new Version(ContractsVersion.Current.Major, ContractsVersion.Current.Minor, ContractsVersion.Current.Build, 0), typeof(ContractsVersion).Assembly.GetName().Version);
     }
 

@@ -10,12 +10,12 @@ namespace Mail.Host.Mail;
 /// <remarks>
 /// <para>
 /// Text conditions (<see cref="Text"/>) are answered by the account's full-text index, which compares words after
-/// case and diacritics folding (<c>resume</c> finds <c>Résumé</c>). IMAP's FROM, TO, CC, BCC, SUBJECT, BODY and TEXT
-/// are substring matches in RFC 3501; the engine answers them through the word index instead, as Dovecot with a
-/// full-text plugin and Stalwart do: a protocol layer maps a one-word IMAP string to <see cref="TextMatchKind.Prefix"/>
-/// (so <c>FROM "ali"</c> finds <c>alice@example.com</c>) and several words to <see cref="TextMatchKind.Phrase"/>. A
-/// substring inside a word (<c>lic</c> in <c>alice</c>) is not found. Without a full-text index a text condition is
-/// refused with <see cref="MailErrorCode.UnsupportedFilter"/>.
+/// case and diacritics folding (<c>resume</c> finds <c>Résumé</c>): JMAP's text filters. IMAP's FROM, TO, CC, BCC,
+/// SUBJECT, BODY and TEXT are substring matches (RFC 3501 and RFC 9051 §6.4.4), which <see cref="Substring"/> gives:
+/// the index proposes the emails to read when it can, and each is checked against the message itself. A substring
+/// inside a word (<c>lic</c> in <c>alice</c>) is found by <see cref="Substring"/> and not by <see cref="Text"/>.
+/// Without a full-text index a <see cref="Text"/> condition is refused with <see cref="MailErrorCode.UnsupportedFilter"/>;
+/// a <see cref="Substring"/> condition reads the messages.
 /// </para>
 /// <para>
 /// <see cref="Uids"/> and <see cref="ModSeqAtLeast"/> refer to a mailbox's UIDs and mod-sequences, so they are only
@@ -146,6 +146,26 @@ public abstract record MailFilter
     /// <param name="Value">The text to find.</param>
     /// <param name="Kind">Words in any order, a phrase, or a word prefix.</param>
     public sealed record Text(MailTextField Field, string Value, TextMatchKind Kind = TextMatchKind.Words) : MailFilter;
+
+    /// <summary>
+    /// Emails whose text contains <paramref name="Value"/> as a substring, compared without case (IMAP <c>FROM</c>,
+    /// <c>TO</c>, <c>CC</c>, <c>BCC</c>, <c>SUBJECT</c>, <c>BODY</c>, <c>TEXT</c>; RFC 9051 §6.4.4), so a fragment
+    /// inside a word is found. The text is the decoded message: for an address field, each address as
+    /// <c>Name &lt;local@domain&gt;</c> and the names of the groups in that field; the decoded subject; for
+    /// <see cref="MailTextField.Body"/>, the text of the text/plain and text/html bodies (HTML as the text it shows) that
+    /// the full-text index also holds; for <see cref="MailTextField.Any"/>, the message's header block (its text with
+    /// folded lines joined, and the decoded values of fields with RFC 2047 encoded words), the addresses as above, the
+    /// body text and the attachment names. An empty value matches every email.
+    /// </summary>
+    /// <remarks>
+    /// The engine applies every cheaper condition first, lets the full-text index propose the emails that can match
+    /// when it can (<see cref="IFullTextStore.QueryWordsContainingAsync"/> for a fragment of one word), and reads each
+    /// proposed email to check it; when the index cannot propose, it reads every email still in the running. It does
+    /// not need a full-text index.
+    /// </remarks>
+    /// <param name="Field">The text searched.</param>
+    /// <param name="Value">The text to find.</param>
+    public sealed record Substring(MailTextField Field, string Value) : MailFilter;
 
     /// <summary>
     /// Emails with a header field of that name and, when <paramref name="Value"/> is not empty, whose decoded value

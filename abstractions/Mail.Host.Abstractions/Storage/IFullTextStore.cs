@@ -52,6 +52,22 @@ public interface IFullTextStore
         return result;
     }
 
+    /// <summary>
+    /// Finds the documents of one account that hold, in a field or in any field, a word containing
+    /// <paramref name="fragment"/> anywhere in it (at its start, inside it or at its end), compared as words are
+    /// compared (without case or diacritics): the documents a substring search for a piece of one word has to read.
+    /// A store may return more documents than that, never fewer. The default implementation returns
+    /// <see langword="null"/>: the store cannot look inside words, and the caller reads every document instead.
+    /// </summary>
+    /// <remarks>Added in contracts 1.3.0, with a default implementation, so stores built for older contracts load unchanged.</remarks>
+    /// <param name="accountId">The account searched.</param>
+    /// <param name="field">A field name, or <see langword="null"/> for any field.</param>
+    /// <param name="fragment">The piece of a word; text that is not one word (none, or several) gives <see langword="null"/>.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The documents, ascending; or <see langword="null"/> when the store cannot answer.</returns>
+    ValueTask<IReadOnlyList<ulong>?> QueryWordsContainingAsync(ulong accountId, string? field, string fragment, CancellationToken cancellationToken = default)
+        => ValueTask.FromResult<IReadOnlyList<ulong>?>(null);
+
     /// <summary>Removes one document from the index.</summary>
     /// <param name="accountId">The account.</param>
     /// <param name="documentId">The document.</param>

@@ -65,6 +65,12 @@ public sealed record MailEngineOptions
     /// </summary>
     public int QueryViewEmails { get; init; } = 500_000;
 
+    /// <summary>
+    /// Up to how many emails still in the running a substring condition (IMAP FROM, BODY, TEXT...) reads directly
+    /// (default 64); with more, it first asks the full-text index which of them can match, and reads only those.
+    /// </summary>
+    public int SubstringDirectReads { get; init; } = 64;
+
     /// <summary>Throws when a setting is out of range.</summary>
     internal void Validate()
     {
@@ -85,6 +91,7 @@ public sealed record MailEngineOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxMailboxNameBytes, 900, nameof(MaxMailboxNameBytes));
         ArgumentOutOfRangeException.ThrowIfNegative(QueryViewEmails, nameof(QueryViewEmails));
         ArgumentOutOfRangeException.ThrowIfLessThan(GroupMembershipCacheTime, TimeSpan.Zero, nameof(GroupMembershipCacheTime));
+        ArgumentOutOfRangeException.ThrowIfNegative(SubstringDirectReads, nameof(SubstringDirectReads));
     }
 
     /// <summary>

@@ -41,7 +41,7 @@ internal sealed class MailIndexer(MailEngine engine, IFullTextStore store)
 
     private IDataStore Data => engine.Data;
 
-    /// <summary>The document of one email: its addresses, subject, body text and attachment names as fields.</summary>
+    /// <summary>The document of one email: its addresses and group names, subject, body text and attachment names as fields.</summary>
     public static FullTextDocument Document(ulong accountId, ulong emailId, MessageMetadata metadata, string? bodyText)
     {
         var fields = new List<FullTextField>();
@@ -50,6 +50,16 @@ internal sealed class MailIndexer(MailEngine engine, IFullTextStore store)
         AddAddresses(fields, FullTextFieldNames.To, envelope.To);
         AddAddresses(fields, FullTextFieldNames.Cc, envelope.Cc);
         AddAddresses(fields, FullTextFieldNames.Bcc, envelope.Bcc);
+
+        // A group's name (To: team: a@x, b@y;) is part of its field's text, which IMAP's TO and friends search.
+        foreach (var group in envelope.Groups)
+        {
+            if (!string.IsNullOrWhiteSpace(group.Name) && group.Field is FullTextFieldNames.From or FullTextFieldNames.To or FullTextFieldNames.Cc or FullTextFieldNames.Bcc)
+            {
+                fields.Add(new FullTextField(group.Field, group.Name));
+            }
+        }
+
         if (!string.IsNullOrEmpty(envelope.Subject))
         {
             fields.Add(new FullTextField(FullTextFieldNames.Subject, envelope.Subject));

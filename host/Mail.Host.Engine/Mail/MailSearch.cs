@@ -11,7 +11,7 @@ namespace Mail.Host.Engine.Mail;
 /// candidates), then stored metadata, and last the header blocks read from the blobs; each only for the candidates
 /// still in the running. Every record read is cached for the search.
 /// </summary>
-internal sealed class MailSearch
+internal sealed partial class MailSearch
 {
     /// <summary>The longest header block read for a header condition; a header past it is not found.</summary>
     private const int MaxHeaderBytes = 256 * 1024;
@@ -362,7 +362,7 @@ internal sealed class MailSearch
         MailFilter.Text => 2,
         MailFilter.AllInThreadHaveKeyword or MailFilter.SomeInThreadHaveKeyword or MailFilter.NoneInThreadHaveKeyword => 3,
         MailFilter.Sent or MailFilter.SentDay or MailFilter.HasAttachment => 4,
-        MailFilter.Header => 5,
+        MailFilter.Header or MailFilter.Substring => 5,
         MailFilter.And and => and.Operands.Count == 0 ? 0 : and.Operands.Max(CostOf),
         MailFilter.Or or => or.Operands.Count == 0 ? 0 : or.Operands.Max(CostOf),
         MailFilter.Not not => CostOf(not.Operand),
@@ -444,6 +444,14 @@ internal sealed class MailSearch
                 case MailFilter.HasKeyword { Keyword: null } or MailFilter.AllInThreadHaveKeyword { Keyword: null }
                     or MailFilter.SomeInThreadHaveKeyword { Keyword: null } or MailFilter.NoneInThreadHaveKeyword { Keyword: null }:
                     throw new ArgumentNullException(nameof(filter), "A keyword condition has no keyword.");
+                case MailFilter.Substring substring:
+                    ArgumentNullException.ThrowIfNull(substring.Value, nameof(filter));
+                    if (!Enum.IsDefined(substring.Field))
+                    {
+                        throw new ArgumentOutOfRangeException(nameof(filter), substring.Field, "Unknown text field.");
+                    }
+
+                    break;
                 case MailFilter.Header { Name: null or "" }:
                     throw new ArgumentException("A header condition needs a header name.", nameof(filter));
             }
@@ -522,6 +530,9 @@ internal sealed class MailSearch
             case MailFilter.Text text:
                 var ids = await TextMatchesAsync(text).ConfigureAwait(false);
                 return candidates.Where(c => ids.Contains(c.EmailId)).ToList();
+
+            case MailFilter.Substring substring:
+                return await SubstringFilterAsync(substring, candidates).ConfigureAwait(false);
 
             case MailFilter.Uids uids:
                 return candidates.Where(c => uids.Ranges.Any(r => r.Contains(c.Uid))).ToList();
@@ -646,27 +657,7 @@ internal sealed class MailSearch
 
     private async ValueTask<bool> HeaderMatchesAsync(Candidate candidate, MailFilter.Header header)
     {
-        var email = await EmailOfAsync(candidate).ConfigureAwait(false);
-        var described = await MetadataOfAsync(candidate).ConfigureAwait(false);
-        if (email is null || described is null)
-        {
-            return false;
-        }
-
-        // The header block ends where the root part's body starts; only that range of the blob is read.
-        var length = (int)Math.Min(described.Body.BodyOffset, MaxHeaderBytes);
-        if (length <= 0)
-        {
-            return false;
-        }
-
-        var block = await engine.Blobs.ReadRangeAsync(email.Blob, 0, length, cancellationToken).ConfigureAwait(false);
-        if (block is null)
-        {
-            return false;
-        }
-
-        foreach (var (name, value) in MessageParser.ParseHeaders(block))
+        foreach (var (name, value) in await HeaderFieldsAsync(candidate).ConfigureAwait(false))
         {
             if (string.Equals(name, header.Name, StringComparison.OrdinalIgnoreCase)
                 && (string.IsNullOrEmpty(header.Value) || value.Contains(header.Value, StringComparison.OrdinalIgnoreCase)))
@@ -676,6 +667,27 @@ internal sealed class MailSearch
         }
 
         return false;
+    }
+
+    /// <summary>The message's header fields with their decoded values, read from the header block alone.</summary>
+    private async ValueTask<List<(string Name, string Value)>> HeaderFieldsAsync(Candidate candidate)
+    {
+        var email = await EmailOfAsync(candidate).ConfigureAwait(false);
+        var described = await MetadataOfAsync(candidate).ConfigureAwait(false);
+        if (email is null || described is null)
+        {
+            return [];
+        }
+
+        // The header block ends where the root part's body starts; only that range of the blob is read.
+        var length = (int)Math.Min(described.Body.BodyOffset, MaxHeaderBytes);
+        if (length <= 0)
+        {
+            return [];
+        }
+
+        var block = await engine.Blobs.ReadRangeAsync(email.Blob, 0, length, cancellationToken).ConfigureAwait(false);
+        return block is null ? [] : MessageParser.ParseHeaders(block);
     }
 
     private async ValueTask<EmailRecord?> EmailOfAsync(Candidate candidate)

@@ -68,6 +68,12 @@ public sealed class DataStoreFullTextStore : IFullTextStore
     /// </summary>
     private const int MaxAttempts = 16;
 
+    /// <summary>The postings read at a time while the vocabulary is walked for a fragment of a word, at first and after a jump.</summary>
+    private const int VocabularyPage = 32;
+
+    /// <summary>The most postings read at a time while the vocabulary is walked: what a common word can cost before it is jumped over.</summary>
+    private const int MaxVocabularyPage = 1024;
+
     /// <summary>The keys read and deleted per commit when an account is removed.</summary>
     private const int RemovalPageSize = 1000;
 
@@ -126,6 +132,86 @@ public sealed class DataStoreFullTextStore : IFullTextStore
         var scope = SortedIds.Normalize([.. candidates]);
         var query = new Query(accountId, cancellationToken);
         return await EvaluateAsync(query, filter, scope).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The account's vocabulary is walked in key order: the postings are read a page at a time (32, doubling up to
+    /// 1,024 while pages hold several words), and a page that holds nothing but one term that does not contain the
+    /// fragment makes the walk jump past that term's remaining postings and start small again, so the cost grows with
+    /// the number of distinct words of the account and the postings of the matching ones, not with the postings of
+    /// common words. Words are compared as their folded UTF-8 bytes; a word longer
+    /// than <see cref="TextTokenizer.MaxTermLength"/> characters is held by its beginning only, so a fragment past
+    /// that point is not found.
+    /// </remarks>
+    public async ValueTask<IReadOnlyList<ulong>?> QueryWordsContainingAsync(ulong accountId, string? field, string fragment, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(fragment);
+        cancellationToken.ThrowIfCancellationRequested();
+        var words = TextTokenizer.DistinctTerms(fragment);
+        if (words.Count != 1)
+        {
+            return null;
+        }
+
+        var needle = Encoding.UTF8.GetBytes(words[0]);
+        var fieldId = field is null ? (ulong?)null : FullTextCodec.FieldId(field);
+        var account = FullTextKeys.Account(accountId);
+        var end = KeyRange.PrefixEnd(account);
+        var start = account;
+        var result = new List<ulong>();
+        byte[]? term = null;
+        var termMatches = false;
+        var page = VocabularyPage;
+        while (true)
+        {
+            var read = 0;
+            var onlyOneTerm = true;
+            byte[]? lastKey = null;
+            await foreach (var entry in store.ScanAsync(FullTextKeys.Terms, new KeyRange(start, end, limit: page), cancellationToken).ConfigureAwait(false))
+            {
+                read++;
+                lastKey = entry.Key;
+                var entryTerm = entry.Key.AsSpan(8, entry.Key.Length - 8 - 9);
+                if (term is null || !entryTerm.SequenceEqual(term))
+                {
+                    onlyOneTerm &= read == 1;
+                    term = entryTerm.ToArray();
+                    termMatches = entryTerm.IndexOf(needle) >= 0;
+                }
+
+                if (termMatches && (fieldId is null || FullTextCodec.HasField(entry.Value, fieldId.Value)))
+                {
+                    result.Add(FullTextKeys.PostingDocument(entry.Key));
+                }
+            }
+
+            if (read < page || lastKey is null)
+            {
+                break;
+            }
+
+            if (onlyOneTerm && !termMatches)
+            {
+                // A common word: the rest of its postings are skipped (account, term, then 0x01 sorts after them all),
+                // and the next pages start small again.
+                start = new byte[8 + term!.Length + 1];
+                account.CopyTo(start, 0);
+                term.CopyTo(start, 8);
+                start[^1] = 0x01;
+                page = VocabularyPage;
+            }
+            else
+            {
+                start = new byte[lastKey.Length + 1];
+                lastKey.CopyTo(start, 0);
+
+                // Among rare words every posting is a word to look at: larger pages cost fewer scans.
+                page = Math.Min(page * 2, MaxVocabularyPage);
+            }
+        }
+
+        return SortedIds.Normalize(result);
     }
 
     /// <inheritdoc />
