@@ -90,6 +90,26 @@ internal sealed class BlobReferences(IDataStore data, IBlobStore blobs, MailEngi
     /// <summary>Reads a blob's stored metadata; <see langword="null"/> when absent or in an older format.</summary>
     public async ValueTask<MessageMetadata?> ReadMetadataAsync(BlobHash hash, CancellationToken cancellationToken)
     {
+        // Chunks are numbered from 0 without gaps and all but the last are full, so one point read answers the common
+        // cases (new content: nothing; metadata of one chunk: all of it) without opening an iterator.
+        var first = await data.GetAsync(MailKeys.BlobMetadata, MailKeys.MetadataChunkKey(hash, 0), cancellationToken).ConfigureAwait(false);
+        if (first is null)
+        {
+            return null;
+        }
+
+        if (first.Length < MetadataChunkSize)
+        {
+            try
+            {
+                return MetadataCodec.Decode(first);
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+
         using var buffer = new MemoryStream();
         await foreach (var entry in data.ScanAsync(MailKeys.BlobMetadata, KeyRange.Prefix(MailKeys.BlobKey(hash)), cancellationToken).ConfigureAwait(false))
         {
@@ -228,11 +248,16 @@ internal sealed class BlobReferences(IDataStore data, IBlobStore blobs, MailEngi
     private async ValueTask AddMetadataAsync(WriteBatch batch, BlobHash hash, byte[] metadata, CancellationToken cancellationToken)
     {
         var chunks = (metadata.Length + MetadataChunkSize - 1) / MetadataChunkSize;
-        await foreach (var existing in data.ScanAsync(MailKeys.BlobMetadata, KeyRange.Prefix(MailKeys.BlobKey(hash)), cancellationToken).ConfigureAwait(false))
+
+        // Chunks are numbered without gaps, so only when there is one just past the new ones are there stale ones to remove.
+        if (await data.GetAsync(MailKeys.BlobMetadata, MailKeys.MetadataChunkKey(hash, chunks), cancellationToken).ConfigureAwait(false) is not null)
         {
-            if (ChunkOf(existing.Key) >= chunks)
+            await foreach (var existing in data.ScanAsync(MailKeys.BlobMetadata, KeyRange.Prefix(MailKeys.BlobKey(hash)), cancellationToken).ConfigureAwait(false))
             {
-                batch.Delete(MailKeys.BlobMetadata, existing.Key);
+                if (ChunkOf(existing.Key) >= chunks)
+                {
+                    batch.Delete(MailKeys.BlobMetadata, existing.Key);
+                }
             }
         }
 

@@ -315,7 +315,13 @@ public sealed class DataStoreFullTextStore : IFullTextStore
             // The marker is read before the term list, and every commit that changes the list also changes the
             // marker: asserting the marker read here proves the list read after it is still the stored one.
             var marker = await store.GetAsync(FullTextKeys.Documents, markerKey, cancellationToken).ConfigureAwait(false);
-            var (oldTerms, storedChunks) = await ReadTermListAsync(accountId, documentId, cancellationToken).ConfigureAwait(false);
+
+            // A document never indexed (every new email) has neither marker nor term list: one point read shows it,
+            // where listing the term list opens an iterator.
+            var (oldTerms, storedChunks) = marker is null
+                && await store.GetAsync(FullTextKeys.DocumentTerms, FullTextKeys.TermListChunk(accountId, documentId, 0), cancellationToken).ConfigureAwait(false) is null
+                ? ([], 0)
+                : await ReadTermListAsync(accountId, documentId, cancellationToken).ConfigureAwait(false);
             if (terms is null && marker is null && storedChunks == 0)
             {
                 return;
