@@ -621,18 +621,9 @@ internal sealed partial class MailSearch
     /// <summary>A text condition as the full-text index takes it.</summary>
     private static FullTextFilter.Match MatchOf(MailFilter.Text text)
     {
-        var field = text.Field switch
-        {
-            MailTextField.Any => null,
-            MailTextField.From => FullTextFieldNames.From,
-            MailTextField.To => FullTextFieldNames.To,
-            MailTextField.Cc => FullTextFieldNames.Cc,
-            MailTextField.Bcc => FullTextFieldNames.Bcc,
-            MailTextField.Subject => FullTextFieldNames.Subject,
-            MailTextField.Body => FullTextFieldNames.Body,
-            MailTextField.AttachmentName => FullTextFieldNames.Attachment,
-            _ => throw new ArgumentOutOfRangeException(nameof(text), text.Field, "Unknown text field."),
-        };
+        var field = text.Field == MailTextField.Any
+            ? null
+            : FieldName(text.Field) ?? throw new ArgumentOutOfRangeException(nameof(text), text.Field, "Unknown text field.");
         return new FullTextFilter.Match(field, text.Value, text.Kind);
     }
 
