@@ -1,0 +1,329 @@
+using System.Data.Common;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Mail.Host.Tests.Services;
+using MimeKit;
+
+namespace Mail.Host.IntegrationTests;
+
+/// <summary>
+/// The real server with the <c>sql</c> directory reading user tables on a database server (PostgreSQL or MariaDB from
+/// scripts/services.sh), reached through a relay the test can cut. The tables hold a user per hash scheme that
+/// existing installations write, all made outside this server; each logs in over SMTP, IMAP and JMAP, mail to an alias
+/// and to a group arrives, a wrong password and a disabled user are refused, and the database going away is a
+/// temporary failure everywhere (never a wrong-password answer) until it comes back, without a restart.
+/// </summary>
+public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IAsyncLifetime
+{
+    private const string AdminPassword = "Admin-sql-2026";
+    private const string AdminSecret = "$2b$05$.rUo.eNT7PptwfG7.UtFcu9P73C./uWmyMpfwlNyXh56FNJk78II.";
+    private const string SchemePassword = "Can-We-Fix-It-1999";
+
+    /// <summary>One user per stored hash scheme, each with <see cref="SchemePassword"/>.</summary>
+    private static readonly (string Name, string Secret)[] SchemeUsers =
+    [
+        ("u-bcrypt-2a", "$2a$05$9yqua4WBMvH51/kq8O1Re.1RCNMJlq87LhiAgiYmDWj3zSJC0Fa.m"),
+        ("u-bcrypt-2b", "$2b$05$bRfvsIQ7VJR6PqkE7RX9Wus6pY.kWpEvLk8aRSZMkLsYib1eqHDUa"),
+        ("u-bcrypt-2y", "$2y$05$XWmiwgVBPyUpXvxRa88Ts.GCmAqMuPMwL4G6ui4EL3dBsjLJ1/mUu"),
+        ("u-argon2id", "$argon2id$v=19$m=1024,t=2,p=1$c29tZXNhbHRzYWx0$iS6Iz9QkQMOdr2vQ280aDb389QHaC3UmOZcbBOQZnp8"),
+        ("u-argon2i", "$argon2i$v=19$m=1024,t=2,p=1$c29tZXNhbHRzYWx0$g7yPQhBXpyAoNtjBiqEtLTKYDYDPx9zRjs7XkArCPW4"),
+        ("u-sha512-crypt", "$6$phRW.wkIHFJjRNWX$bxidqzuQ5XjtxDyhXZ/evEKGcPGEdNawWC9ypRAytwzvQhaoD.Mo.3xoGOG77vNfmD0UMtW4p0qsgWs8VRRa30"),
+        ("u-sha256-crypt", "$5$LFtAlwqeBc25V2Y2$MzB86SD2bo3gQaLGJ7jd/VkFI.b0tNHHpQDorwXtGD/"),
+        ("u-md5-crypt", "$1$OVkEcG5m$WFgSvVnxCRDFM83hxQKph0"),
+        ("u-ssha", "{SSHA}g+4kYe+vqP5+OFdWV6aa+mXIxRLl2VXn"),
+        ("u-ssha256", "{SSHA256}dt6pJpqk4Hb3SEM664Cy0BFL8KZmehQ0/ToUIJzT+VOLn21xaDgn2Q=="),
+        ("u-ssha512", "{SSHA512}ngddpE9pXgcUomI09zK6SorTYSp4nmrixZywWrITXzHKlKJriEucgIRQzm028ewDUcn6vYSunvZ0uCGiXJ117RpPz7t2GQ6c"),
+    ];
+
+    private readonly string prefix = "dir" + Guid.NewGuid().ToString("N")[..12] + "_";
+    private readonly List<TestDeployment> deployments = [];
+    private TcpForwarder? relay;
+
+    /// <summary>The store type the directory reads through (<c>postgresql</c> or <c>mysql</c>).</summary>
+    protected abstract string StoreType { get; }
+
+    /// <summary>The test server's connection string.</summary>
+    protected abstract string ConnectionString { get; }
+
+    /// <summary>The database server's host and port.</summary>
+    protected abstract (string Host, int Port) Server { get; }
+
+    /// <summary>The connection string with the port replaced by the relay's.</summary>
+    /// <param name="port">The relay's port.</param>
+    /// <returns>The connection string.</returns>
+    protected abstract string ThroughPort(int port);
+
+    /// <summary>Opens a connection to the test server.</summary>
+    /// <returns>The open connection.</returns>
+    protected abstract Task<DbConnection> OpenAsync();
+
+    /// <inheritdoc />
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <inheritdoc />
+    public async Task DisposeAsync()
+    {
+        foreach (var deployment in deployments)
+        {
+            deployment.Dispose();
+        }
+
+        if (relay is not null)
+        {
+            await relay.DisposeAsync();
+        }
+
+        await using var connection = await OpenAsync();
+        foreach (var table in new[] { "accounts", "aliases", "members" })
+        {
+            await ExecuteAsync(connection, $"DROP TABLE IF EXISTS {prefix}{table}");
+        }
+    }
+
+    [Fact]
+    public async Task Users_of_every_hash_scheme_log_in_over_smtp_imap_and_jmap_and_receive_mail_to_aliases_and_groups()
+    {
+        var deployment = await StartAsync(cacheSeconds: 60);
+        var mail = new MailClient(deployment.Server.Http, AdminPassword);
+
+        await SendAsync(deployment.Deployment.ListenerPorts["smtp"], "To the alias", "argon@example.org");
+        await SendAsync(deployment.Deployment.ListenerPorts["smtp"], "To everyone", "everyone@example.org");
+
+        Assert.Equal(["To everyone", "To the alias"], (await mail.MessagesAsync("u-argon2id")).Select(m => m.Subject).Order());
+        foreach (var (name, _) in SchemeUsers.Where(u => u.Name != "u-argon2id"))
+        {
+            Assert.Equal(["To everyone"], (await mail.MessagesAsync(name)).Select(m => m.Subject));
+        }
+
+        var submission = deployment.Deployment.ListenerPorts["submission"];
+        foreach (var (name, _) in SchemeUsers)
+        {
+            Assert.Equal("235", await AuthReplyAsync(submission, name, SchemePassword));
+        }
+
+        Assert.Equal("235", await AuthReplyAsync(submission, "u-argon2id@example.org", SchemePassword));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "u-md5-crypt", "Can-We-Fix-It-2000"));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "u-disabled", SchemePassword));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "' OR '1'='1", SchemePassword));
+        Assert.StartsWith("535 ", await AuthReplyAsync(submission, "u-plain", SchemePassword));
+
+        Assert.Equal("OK", await ImapLoginAsync(deployment.Deployment, "u-argon2id", SchemePassword, expectMessages: 2));
+        Assert.Equal("OK", await ImapLoginAsync(deployment.Deployment, "u-sha512-crypt", SchemePassword, expectMessages: 1));
+        Assert.StartsWith("NO", await ImapLoginAsync(deployment.Deployment, "u-sha512-crypt", "wrong password"));
+        Assert.StartsWith("NO", await ImapLoginAsync(deployment.Deployment, "u-disabled", SchemePassword));
+
+        Assert.Equal(HttpStatusCode.OK, await JmapSessionAsync(deployment.Deployment, "u-bcrypt-2y", SchemePassword));
+        Assert.Equal(HttpStatusCode.OK, await JmapSessionAsync(deployment.Deployment, "u-ssha256", SchemePassword));
+        Assert.Equal(HttpStatusCode.Unauthorized, await JmapSessionAsync(deployment.Deployment, "u-ssha256", "wrong password"));
+        Assert.Equal(HttpStatusCode.Forbidden, await JmapSessionAsync(deployment.Deployment, "u-disabled", SchemePassword));
+    }
+
+    [Fact]
+    public async Task The_database_going_away_is_a_temporary_failure_for_every_protocol_and_logins_resume_when_it_returns()
+    {
+        var deployment = await StartAsync(cacheSeconds: 0);
+        var submission = deployment.Deployment.ListenerPorts["submission"];
+        Assert.Equal("235", await AuthReplyAsync(submission, "u-sha256-crypt", SchemePassword));
+
+        await relay!.StopAsync();
+
+        Assert.Equal("454 4.7.0 Temporary authentication failure", await AuthReplyAsync(submission, "u-sha256-crypt", SchemePassword));
+        Assert.Equal("454 4.7.0 Temporary authentication failure", await AuthReplyAsync(submission, "u-sha256-crypt", "wrong password"));
+        Assert.StartsWith("NO [UNAVAILABLE]", await ImapLoginAsync(deployment.Deployment, "u-sha256-crypt", SchemePassword));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, await JmapSessionAsync(deployment.Deployment, "u-sha256-crypt", SchemePassword));
+        using (var wire = await SmtpWire.ConnectAsync(deployment.Deployment.ListenerPorts["smtp"]))
+        {
+            await wire.ReplyAsync();
+            await wire.CommandAsync("EHLO client.test");
+            Assert.StartsWith("250", await wire.CommandAsync("MAIL FROM:<sender@elsewhere.test>"));
+            Assert.StartsWith("451 4.3.0", await wire.CommandAsync("RCPT TO:<u-md5-crypt@example.org>"));
+        }
+
+        Assert.False(deployment.Server.HasExited, deployment.Server.Output);
+        relay.Start();
+
+        // The connection pool may still hold connections the outage cut; the first attempts may fail temporarily.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string reply;
+        do
+        {
+            reply = await AuthReplyAsync(submission, "u-sha256-crypt", SchemePassword);
+            if (reply == "235")
+            {
+                break;
+            }
+
+            Assert.StartsWith("454 ", reply);
+            await Task.Delay(250);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Equal("235", reply);
+        Assert.Equal("OK", await ImapLoginAsync(deployment.Deployment, "u-sha256-crypt", SchemePassword, expectMessages: 0));
+        Assert.Equal(HttpStatusCode.OK, await JmapSessionAsync(deployment.Deployment, "u-sha256-crypt", SchemePassword));
+        await SendAsync(deployment.Deployment.ListenerPorts["smtp"], "After the outage", "u-md5-crypt@example.org");
+        var mail = new MailClient(deployment.Server.Http, AdminPassword);
+        Assert.Equal(["After the outage"], (await mail.MessagesAsync("u-md5-crypt")).Select(m => m.Subject));
+    }
+
+    private async Task<(TestDeployment Deployment, ServerProcess Server)> StartAsync(int cacheSeconds)
+    {
+        await SeedAsync();
+        var (host, port) = Server;
+        relay = new TcpForwarder(host, port);
+        relay.Start();
+        var deployment = new TestDeployment(fixture, Manifest(ThroughPort(relay.Port), cacheSeconds));
+        deployments.Add(deployment);
+        var server = await deployment.StartServerAsync();
+        return (deployment, server);
+    }
+
+    private async Task SeedAsync()
+    {
+        await using var connection = await OpenAsync();
+        await ExecuteAsync(connection, $"CREATE TABLE {prefix}accounts (name VARCHAR(64) PRIMARY KEY, kind VARCHAR(16) NOT NULL, secret VARCHAR(255), address VARCHAR(255), disabled INT NOT NULL DEFAULT 0, roles VARCHAR(64))");
+        await ExecuteAsync(connection, $"CREATE TABLE {prefix}aliases (name VARCHAR(64) NOT NULL, address VARCHAR(255) NOT NULL)");
+        await ExecuteAsync(connection, $"CREATE TABLE {prefix}members (group_name VARCHAR(64) NOT NULL, member VARCHAR(64) NOT NULL)");
+        await InsertAccountAsync(connection, "admin", "user", AdminSecret, "postmaster@example.org", disabled: false, roles: "admin");
+        foreach (var (name, secret) in SchemeUsers)
+        {
+            await InsertAccountAsync(connection, name, "user", secret, $"{name}@example.org", disabled: false, roles: null);
+            await InsertAsync(connection, $"INSERT INTO {prefix}members (group_name, member) VALUES (@a, @b)", "everyone", name);
+        }
+
+        // Right password, but the account is switched off; and one stored in clear, which the manifest does not allow.
+        await InsertAccountAsync(connection, "u-disabled", "user", SchemeUsers[0].Secret, "u-disabled@example.org", disabled: true, roles: null);
+        await InsertAccountAsync(connection, "u-plain", "user", SchemePassword, "u-plain@example.org", disabled: false, roles: null);
+        await InsertAccountAsync(connection, "everyone", "group", null, "everyone@example.org", disabled: false, roles: null);
+        await InsertAsync(connection, $"INSERT INTO {prefix}aliases (name, address) VALUES (@a, @b)", "u-argon2id", "argon@example.org");
+    }
+
+    private Task InsertAccountAsync(DbConnection connection, string name, string kind, string? secret, string address, bool disabled, string? roles)
+        => InsertAsync(connection, $"INSERT INTO {prefix}accounts (name, kind, secret, address, disabled, roles) VALUES (@a, @b, @c, @d, @e, @f)", name, kind, secret, address, disabled ? 1 : 0, roles);
+
+    private static async Task InsertAsync(DbConnection connection, string sql, params object?[] values)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "@" + (char)('a' + i);
+            parameter.Value = values[i] ?? DBNull.Value;
+            command.Parameters.Add(parameter);
+        }
+
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private string Manifest(string connectionString, int cacheSeconds) => $$"""
+        {
+          "Server": { "Hostname": "localhost", "PluginsDirectory": "plugins", "DataDirectory": "data" },
+          "Http": { "Urls": [ "http://127.0.0.1:8080" ] },
+          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true }, "{{StoreType}}": { "Enabled": true }, "internal": { "Enabled": true }, "sql-directory": { "Enabled": true }, "smtp": { "Enabled": true }, "imap": { "Enabled": true }, "jmap": { "Enabled": true } },
+          "Stores": {
+            "main": { "Type": "memory" },
+            "blobs": { "Type": "filesystem", "Path": "data/blobs" },
+            "users": { "Type": "{{StoreType}}", "ConnectionString": "{{connectionString}}" }
+          },
+          "Roles": { "Data": "main", "Blob": "blobs", "FullText": "main", "Lookup": "main" },
+          "Directories": {
+            "accounts": {
+              "Type": "sql",
+              "Store": "users",
+              "Domains": [ "example.org" ],
+              "CacheSeconds": {{cacheSeconds}},
+              "Queries": {
+                "Login": "SELECT name, kind, secret, address, disabled, roles FROM {{prefix}}accounts WHERE name = @user OR address = @user",
+                "Recipient": "SELECT name FROM {{prefix}}accounts WHERE address = @address UNION SELECT name FROM {{prefix}}aliases WHERE address = @address",
+                "Aliases": "SELECT address FROM {{prefix}}aliases WHERE name = @name",
+                "MemberOf": "SELECT group_name AS name FROM {{prefix}}members WHERE member = @name",
+                "Members": "SELECT a.address FROM {{prefix}}members m JOIN {{prefix}}accounts a ON a.name = m.member WHERE m.group_name = @name"
+              }
+            }
+          },
+          "Authentication": { "Directory": "accounts" },
+          "Listeners": {
+            "smtp": { "Protocol": "smtp", "Bind": [ "127.0.0.1:2525" ], "Tls": "StartTls" },
+            "submission": { "Protocol": "submission", "Bind": [ "127.0.0.1:2587" ], "Tls": "StartTls" },
+            "imap": { "Protocol": "imap", "Bind": [ "127.0.0.1:1143" ], "Tls": "StartTls", "AllowPlaintextAuth": true }
+          },
+          "Logging": { "LogLevel": { "Default": "Information", "Microsoft.AspNetCore": "Warning" } }
+        }
+        """;
+
+    /// <summary>Logs in over IMAP; answers <c>OK</c> (after checking the inbox's message count) or the NO line's text after the tag.</summary>
+    private static async Task<string> ImapLoginAsync(TestDeployment deployment, string user, string password, int? expectMessages = null)
+    {
+        using var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]);
+        await imap.GreetingAsync();
+        var login = (await imap.CommandAsync("a1", $"LOGIN \"{user}\" \"{password}\""))[^1];
+        if (!login.StartsWith("a1 OK", StringComparison.Ordinal))
+        {
+            return login["a1 ".Length..];
+        }
+
+        if (expectMessages is { } count)
+        {
+            var select = await imap.CommandAsync("a2", "SELECT INBOX");
+            Assert.StartsWith("a2 OK", select[^1]);
+            Assert.Contains($"* {count} EXISTS", select);
+        }
+
+        return "OK";
+    }
+
+    private static async Task<HttpStatusCode> JmapSessionAsync(TestDeployment deployment, string user, string password)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        using var session = await http.GetAsync("/jmap/session");
+        return session.StatusCode;
+    }
+
+    private static async Task SendAsync(int port, string subject, string to)
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("sender@elsewhere.test"));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Subject = subject;
+        message.Body = new TextPart("plain") { Text = "Hello." };
+        using var client = NewClient();
+        await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.None);
+        await client.SendAsync(message);
+        await client.DisconnectAsync(true);
+    }
+
+    /// <summary>The server's reply to AUTH: <c>235</c> on success, otherwise its code, enhanced code and text.</summary>
+    private static async Task<string> AuthReplyAsync(int port, string user, string password)
+    {
+        try
+        {
+            using var client = NewClient();
+            await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls);
+            await client.AuthenticateAsync(user, password);
+            await client.DisconnectAsync(true);
+            return "235";
+        }
+        catch (AuthenticationException ex) when (ex.InnerException is SmtpCommandException inner)
+        {
+            return $"{(int)inner.StatusCode} {inner.Message}";
+        }
+        catch (AuthenticationException ex)
+        {
+            return ex.Message.Replace(":", string.Empty, StringComparison.Ordinal);
+        }
+    }
+
+    private static SmtpClient NewClient() => new() { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 };
+}
