@@ -65,7 +65,7 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
     }
 
     [Fact]
-    public async Task Ldap_server_down_is_a_temporary_failure_for_auth_and_recipients()
+    public async Task Ldap_server_down_is_a_temporary_failure_for_every_protocol_and_logins_resume_when_it_returns()
     {
         var target = new Uri(Environment.GetEnvironmentVariable("MAILHOST_TEST_LDAP")!);
         await using var relay = new TcpForwarder(target.Host, target.Port);
@@ -87,6 +87,39 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
             Assert.StartsWith("250", await wire.CommandAsync("MAIL FROM:<sender@elsewhere.test>"));
             Assert.StartsWith("451 4.3.0", await wire.CommandAsync("RCPT TO:<alice@example.org>"));
         }
+
+        using (var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]))
+        {
+            await imap.GreetingAsync();
+            Assert.StartsWith("a1 NO [UNAVAILABLE]", (await imap.CommandAsync("a1", $"LOGIN alice \"{AlicePassword}\""))[^1]);
+        }
+
+        using (var http = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) })
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"alice:{AlicePassword}")));
+            using var session = await http.GetAsync("/jmap/session");
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, session.StatusCode);
+        }
+
+        // The server comes back: logins work again without a restart (the pool may first hand out a cut connection).
+        relay.Start();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        string reply;
+        do
+        {
+            reply = await AuthReplyAsync(submission, "alice", AlicePassword);
+            if (reply == "235")
+            {
+                break;
+            }
+
+            Assert.StartsWith("454 ", reply);
+            await Task.Delay(250);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Equal("235", reply);
+        await AssertImapAndJmapLoginAsync(deployment, "alice", AlicePassword, messages: 0);
     }
 
     [Fact]
