@@ -15,7 +15,7 @@ namespace Mail.Host.Plugins.Ldap;
 /// is escaped (RFC 4515). A server that cannot be reached, or fails, is a <see cref="DirectoryUnavailableException"/>,
 /// never a wrong password.
 /// </summary>
-internal sealed class LdapDirectory : IDirectory, IDisposable
+internal class LdapDirectory : IDirectory, IDisposable
 {
     private const int InvalidCredentials = 49;
 
@@ -92,6 +92,39 @@ internal sealed class LdapDirectory : IDirectory, IDisposable
         }
 
         return principal.Disabled ? AuthenticationResult.DisabledPrincipal(principal) : AuthenticationResult.Succeeded(principal);
+    }
+
+    /// <summary>
+    /// Finds a login's SCRAM-SHA-256 secret: the first value of <c>Attributes:ScramSecret</c> (e.g. RFC 3112's
+    /// authPassword) in SCRAM-SHA-256 form, read as the service account. Read fresh, like a password check.
+    /// </summary>
+    /// <param name="username">The login name.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The principal and its secret; null for an unknown login, a group, or an entry without a secret.</returns>
+    public async ValueTask<ScramLogin?> FindScramSha256Async(string username, CancellationToken cancellationToken = default)
+    {
+        if (settings.Attribute("ScramSecret") is not { } secretAttribute || !DirectoryAddress.IsUsableName(username))
+        {
+            return null;
+        }
+
+        var (user, local, domain) = Parts(username);
+        var found = await SearchAsync(settings.BaseDn, SearchScope.Subtree, LdapFilter.Expand(settings.Filters["Login"], user, local, domain), [.. entryAttributes, secretAttribute], cancellationToken).ConfigureAwait(false);
+        if (found.Count != 1 || IsGroup(found[0]))
+        {
+            return null;
+        }
+
+        foreach (var value in found[0].All(secretAttribute))
+        {
+            if (ScramSecrets.TryParse(value, out var iterations, out var salt, out var storedKey, out var serverKey))
+            {
+                var principal = await ToPrincipalAsync(found[0], cancellationToken).ConfigureAwait(false);
+                return principal is null ? null : new ScramLogin(principal, new ScramSecret(iterations, salt, storedKey, serverKey));
+            }
+        }
+
+        return null;
     }
 
     /// <inheritdoc />

@@ -30,7 +30,9 @@ public sealed class LdapDirectoryProvider : IDirectoryProvider
             throw new InvalidOperationException($"The ldap directory '{context.Name}' cannot open: {string.Join(" ", settings.Problems)}");
         }
 
-        var directory = new LdapDirectory(context.Name, settings);
+        var directory = settings.Attribute("ScramSecret") is null
+            ? new LdapDirectory(context.Name, settings)
+            : new LdapDirectoryWithScram(context.Name, settings);
         try
         {
             await directory.CheckAsync(cancellationToken).ConfigureAwait(false);

@@ -19,7 +19,7 @@ internal sealed class LdapDirectorySettings
     private static readonly string[] FilterKeys = ["Login", "Recipient", "Principal", "MemberOf"];
 
     private static readonly string[] AttributeKeys =
-        ["Name", "GroupName", "Mail", "Aliases", "MemberOf", "Members", "DisplayName", "QuotaBytes", "QuotaMessages", "Disabled", "Roles", "Password", "ObjectClass"];
+        ["Name", "GroupName", "Mail", "Aliases", "MemberOf", "Members", "DisplayName", "QuotaBytes", "QuotaMessages", "Disabled", "Roles", "Password", "ObjectClass", "ScramSecret"];
 
     /// <summary>The servers, tried in order: <c>ldap://host[:port]</c> or <c>ldaps://host[:port]</c>.</summary>
     public IReadOnlyList<Uri> Urls { get; private init; } = [];
@@ -194,6 +194,7 @@ internal sealed class LdapDirectorySettings
             ["Roles"] = "mailRole",
             ["Password"] = "userPassword",
             ["ObjectClass"] = "objectClass",
+            ["ScramSecret"] = string.Empty,
         };
         foreach (var child in section.GetSection("Attributes").GetChildren())
         {

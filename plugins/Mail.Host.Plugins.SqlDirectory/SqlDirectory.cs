@@ -11,7 +11,7 @@ namespace Mail.Host.Plugins.SqlDirectory;
 /// database with every value bound as a parameter. Lookups are cached for <see cref="SqlDirectorySettings.CacheLifetime"/>;
 /// password checks never are. A database that cannot be reached is a <see cref="DirectoryUnavailableException"/>.
 /// </summary>
-internal sealed class SqlDirectory : IDirectory
+internal class SqlDirectory : IDirectory
 {
     private static readonly IReadOnlyDictionary<string, object?> NoParameters = new Dictionary<string, object?>();
 
@@ -51,7 +51,8 @@ internal sealed class SqlDirectory : IDirectory
 
         // Read fresh, not from the cache: a changed password or a disabled account takes effect at once.
         var row = await LoadAsync("Login", credentials.Username, cancellationToken).ConfigureAwait(false);
-        var candidate = row is { Principal.Kind: PrincipalKind.Individual, Secret: { Length: > 0 } } ? row : null;
+        // A user whose row has only a SCRAM secret still logs in with PLAIN: the secret verifies the password.
+        var candidate = row is { Principal.Kind: PrincipalKind.Individual } && !string.IsNullOrEmpty(row.Secret ?? row.Scram) ? row : null;
         if (candidate is null)
         {
             if (decoySecret is { } decoy)
@@ -62,8 +63,9 @@ internal sealed class SqlDirectory : IDirectory
             return AuthenticationResult.Invalid;
         }
 
-        decoySecret = candidate.Secret;
-        if (!StoredPassword.Verify(password, candidate.Secret, settings.AllowPlainPasswords))
+        var secret = string.IsNullOrEmpty(candidate.Secret) ? candidate.Scram : candidate.Secret;
+        decoySecret = secret;
+        if (!StoredPassword.Verify(password, secret, settings.AllowPlainPasswords))
         {
             return AuthenticationResult.Invalid;
         }
@@ -71,6 +73,30 @@ internal sealed class SqlDirectory : IDirectory
         return candidate.Principal.Disabled
             ? AuthenticationResult.DisabledPrincipal(candidate.Principal)
             : AuthenticationResult.Succeeded(candidate.Principal);
+    }
+
+    /// <summary>
+    /// Finds a login's SCRAM-SHA-256 secret in its <c>Login</c> row: the <c>scram_sha256</c> column, or the
+    /// <c>secret</c> column when that holds a SCRAM secret. Read fresh, like a password check.
+    /// </summary>
+    /// <param name="username">The login name.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    /// <returns>The principal and its secret; null for an unknown login, a group, or a user without a secret.</returns>
+    public async ValueTask<ScramLogin?> FindScramSha256Async(string username, CancellationToken cancellationToken = default)
+    {
+        if (!DirectoryAddress.IsUsableName(username))
+        {
+            return null;
+        }
+
+        var row = await LoadAsync("Login", username, cancellationToken).ConfigureAwait(false);
+        if (row is not { Principal.Kind: PrincipalKind.Individual }
+            || !ScramSecrets.TryParse(row.Scram ?? row.Secret, out var iterations, out var salt, out var storedKey, out var serverKey))
+        {
+            return null;
+        }
+
+        return new ScramLogin(row.Principal, new ScramSecret(iterations, salt, storedKey, serverKey));
     }
 
     /// <inheritdoc />
@@ -217,7 +243,8 @@ internal sealed class SqlDirectory : IDirectory
                 QuotaMessages = Quota(quotaRow, "quota_messages"),
                 Disabled = IsTrue(row, "disabled"),
             },
-            isGroup ? null : Text(row, "secret"));
+            isGroup ? null : Text(row, "secret"),
+            isGroup ? null : Text(row, "scram_sha256"));
     }
 
     private async ValueTask<IReadOnlyList<IReadOnlyDictionary<string, object?>>> QueryAsync(string query, IReadOnlyDictionary<string, object?> values, CancellationToken cancellationToken)
@@ -277,5 +304,5 @@ internal sealed class SqlDirectory : IDirectory
         };
     }
 
-    private sealed record PrincipalRow(Principal Principal, string? Secret);
+    private sealed record PrincipalRow(Principal Principal, string? Secret, string? Scram);
 }

@@ -39,6 +39,8 @@ public sealed class SqlDirectoryProvider : IDirectoryProvider
             ?? throw new InvalidOperationException($"Directories:{context.Name}:Store names the store '{settings.Store}', which is not in the Stores section; add it there (type sqlite, postgresql or mysql).");
         var sql = instance.Sql
             ?? throw new InvalidOperationException($"Directories:{context.Name}:Store names the store '{settings.Store}', which offers no SQL; name a store of type sqlite, postgresql or mysql.");
-        return ValueTask.FromResult<IDirectory>(new SqlDirectory(context.Name, sql, settings));
+        return ValueTask.FromResult<IDirectory>(settings.OfferScramSha256
+            ? new SqlDirectoryWithScram(context.Name, sql, settings)
+            : new SqlDirectory(context.Name, sql, settings));
     }
 }

@@ -12,9 +12,15 @@ internal sealed partial class SqlDirectorySettings
     /// <summary>The query keys under <c>Queries</c>.</summary>
     public static readonly string[] QueryKeys = ["Login", "Principal", "Recipient", "Aliases", "MemberOf", "Members", "Domains", "Quota"];
 
-    private static readonly string[] KnownKeys = ["Type", "Store", "Queries", "Domains", "AllowPlainPasswords", "CacheSeconds", "DefaultRoles"];
+    private static readonly string[] KnownKeys = ["Type", "Store", "Queries", "Domains", "AllowPlainPasswords", "ScramSha256", "CacheSeconds", "DefaultRoles"];
 
     private static readonly string[] Parameters = ["user", "name", "address", "local", "domain"];
+
+    /// <summary>
+    /// Whether logins may use SCRAM-SHA-256: the <c>Login</c> row carries each user's SCRAM secret (a
+    /// <c>scram_sha256</c> column, or a <c>secret</c> in SCRAM form).
+    /// </summary>
+    public bool OfferScramSha256 { get; private init; }
 
     /// <summary>The store whose database the queries run on.</summary>
     public string Store { get; private init; } = string.Empty;
@@ -113,6 +119,12 @@ internal sealed partial class SqlDirectorySettings
             problems.Add($"{prefix}:AllowPlainPasswords must be true or false.");
         }
 
+        var offerScram = false;
+        if (section["ScramSha256"] is { } scramText && !bool.TryParse(scramText, out offerScram))
+        {
+            problems.Add($"{prefix}:ScramSha256 must be true or false.");
+        }
+
         var cacheSeconds = 60;
         if (section["CacheSeconds"] is { } cacheText
             && (!int.TryParse(cacheText, NumberStyles.None, CultureInfo.InvariantCulture, out cacheSeconds) || cacheSeconds > 86_400))
@@ -127,6 +139,7 @@ internal sealed partial class SqlDirectorySettings
             Queries = queries,
             Domains = [.. domains.Select(d => d.ToLowerInvariant()).Distinct()],
             AllowPlainPasswords = allowPlain,
+            OfferScramSha256 = offerScram,
             CacheLifetime = TimeSpan.FromSeconds(cacheSeconds),
             DefaultRoles = section.GetSection("DefaultRoles").Exists() ? roles : ["user"],
         };

@@ -7,7 +7,7 @@ internal static class DirectoryManifests
     public const string UsersDatabase = "data/users.sqlite";
 
     /// <summary>A manifest whose authentication directory is the LDAP server at <paramref name="ldapUrl"/>.</summary>
-    public static string Ldap(string ldapUrl, int cacheSeconds = 60) => $$"""
+    public static string Ldap(string ldapUrl, int cacheSeconds = 60, string scramAttribute = "") => $$"""
         {
           "Server": { "Hostname": "localhost", "PluginsDirectory": "plugins", "DataDirectory": "data" },
           "Http": { "Urls": [ "http://127.0.0.1:8080" ] },
@@ -23,7 +23,8 @@ internal static class DirectoryManifests
               "BaseDn": "{{Environment.GetEnvironmentVariable("MAILHOST_TEST_LDAP_BASE")}}",
               "Domains": [ "example.org", "example.net" ],
               "TimeoutSeconds": 5,
-              "CacheSeconds": {{cacheSeconds}}
+              "CacheSeconds": {{cacheSeconds}},
+              "Attributes": { "ScramSecret": "{{scramAttribute}}" }
             }
           },
           "Authentication": { "Directory": "corp" },

@@ -123,6 +123,26 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
     }
 
     [Fact]
+    public async Task Ldap_scram_secrets_in_an_attribute_let_smtp_and_imap_clients_log_in_with_scram_sha_256()
+    {
+        var deployment = New(DirectoryManifests.Ldap(Environment.GetEnvironmentVariable("MAILHOST_TEST_LDAP")!, scramAttribute: "mailScramSecret"));
+        await deployment.StartServerAsync();
+
+        // alice's entry carries an RFC 5803 secret; bob's has none, so SCRAM cannot log him in, but PLAIN still does.
+        Assert.Equal("235", await ScramReplyAsync(deployment.ListenerPorts["submission"], "alice", AlicePassword));
+        Assert.StartsWith("535 ", await ScramReplyAsync(deployment.ListenerPorts["submission"], "alice", "wrong password"));
+        Assert.StartsWith("535 ", await ScramReplyAsync(deployment.ListenerPorts["submission"], "bob", "Can-We-Fix-It-1999"));
+        using (var imap = new MailKit.Net.Imap.ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 })
+        {
+            await imap.ConnectAsync("127.0.0.1", deployment.ListenerPorts["imap"], SecureSocketOptions.StartTls);
+            Assert.Contains("SCRAM-SHA-256", imap.AuthenticationMechanisms);
+            await imap.AuthenticateAsync(new MailKit.Security.SaslMechanismScramSha256(new System.Net.NetworkCredential("alice", AlicePassword)));
+            Assert.True(imap.IsAuthenticated);
+            await imap.DisconnectAsync(true);
+        }
+    }
+
+    [Fact]
     public async Task Ldap_management_commands_say_principals_are_managed_in_the_directory_and_change_nothing()
     {
         var deployment = New(DirectoryManifests.Ldap(Environment.GetEnvironmentVariable("MAILHOST_TEST_LDAP")!));
@@ -266,6 +286,27 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         try
         {
             await AuthenticateAsync(port, user, password);
+            return "235";
+        }
+        catch (AuthenticationException ex) when (ex.InnerException is SmtpCommandException inner)
+        {
+            return $"{(int)inner.StatusCode} {inner.Message}";
+        }
+        catch (AuthenticationException ex)
+        {
+            return ex.Message.Replace(":", string.Empty, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>The server's reply to AUTH SCRAM-SHA-256 (MailKit checks the server's signature): <c>235</c>, or the code and text.</summary>
+    internal static async Task<string> ScramReplyAsync(int port, string user, string password)
+    {
+        using var client = NewClient();
+        await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls);
+        Assert.Contains("SCRAM-SHA-256", client.AuthenticationMechanisms);
+        try
+        {
+            await client.AuthenticateAsync(new SaslMechanismScramSha256(new System.Net.NetworkCredential(user, password)));
             return "235";
         }
         catch (AuthenticationException ex) when (ex.InnerException is SmtpCommandException inner)

@@ -38,6 +38,10 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
         ("u-ssha512", "{SSHA512}ngddpE9pXgcUomI09zK6SorTYSp4nmrixZywWrITXzHKlKJriEucgIRQzm028ewDUcn6vYSunvZ0uCGiXJ117RpPz7t2GQ6c"),
     ];
 
+    // Written by `doveadm pw -s SCRAM-SHA-256` (Dovecot's form), and in RFC 5803's form from the same password.
+    private const string DovecotScramSecret = "{SCRAM-SHA-256}4096,akg4xnqRRuOfp6JXSnk29A==,ZV6tjbR5VzetyaBWnQGZMdkvuIhVf3zDjCEW/xsJCgE=,cH4Cu7m/S92+aXofuQykTodommKgBrc8U0kRI6m1U8c=";
+    private const string Rfc5803ScramSecret = "SCRAM-SHA-256$4096:bWFpbGhvc3Qtc3FsLXNjcmFt$SG8Ye2EUZ/CP2uVSxfI1Az44iJWg4e+z7A80Tj/8qsY=:FcIdKKRBbR5e9Esg60mAVwwQtMmHQZI/SomWlclm2iE=";
+
     private readonly string prefix = "dir" + Guid.NewGuid().ToString("N")[..12] + "_";
     private readonly List<TestDeployment> deployments = [];
     private TcpForwarder? relay;
@@ -169,13 +173,49 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
         Assert.Equal(["After the outage"], (await mail.MessagesAsync("u-md5-crypt")).Select(m => m.Subject));
     }
 
-    private async Task<(TestDeployment Deployment, ServerProcess Server)> StartAsync(int cacheSeconds)
+    [Fact]
+    public async Task With_scram_secrets_in_the_table_smtp_and_imap_clients_log_in_with_scram_sha_256()
+    {
+        var deployment = await StartAsync(cacheSeconds: 60, scram: true);
+        var submission = deployment.Deployment.ListenerPorts["submission"];
+
+        // A SCRAM secret as the secret itself (Dovecot's form), and one in its own column beside a bcrypt hash.
+        Assert.Equal("235", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-scram", SchemePassword));
+        Assert.Equal("235", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-scram-column", SchemePassword));
+        Assert.StartsWith("535 ", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-scram", "Can-We-Fix-It-2000"));
+
+        // A user without a secret cannot use SCRAM, and the disabled one is refused even with the right proof.
+        Assert.StartsWith("535 ", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-md5-crypt", SchemePassword));
+        Assert.StartsWith("535 ", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-scram-disabled", SchemePassword));
+
+        // The SCRAM secret verifies a plain password too.
+        Assert.Equal("OK", await ImapLoginAsync(deployment.Deployment, "u-scram", SchemePassword, expectMessages: 0));
+        using var imap = new MailKit.Net.Imap.ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 };
+        await imap.ConnectAsync("127.0.0.1", deployment.Deployment.ListenerPorts["imap"], SecureSocketOptions.StartTls);
+        Assert.Contains("SCRAM-SHA-256", imap.AuthenticationMechanisms);
+        await imap.AuthenticateAsync(new SaslMechanismScramSha256(new NetworkCredential("u-scram-column", SchemePassword)));
+        Assert.True(imap.IsAuthenticated);
+        await imap.DisconnectAsync(true);
+    }
+
+    [Fact]
+    public async Task Without_the_scram_setting_scram_sha_256_is_not_offered()
+    {
+        var deployment = await StartAsync(cacheSeconds: 60);
+        using var client = NewClient();
+        await client.ConnectAsync("127.0.0.1", deployment.Deployment.ListenerPorts["submission"], SecureSocketOptions.StartTls);
+        Assert.Contains("PLAIN", client.AuthenticationMechanisms);
+        Assert.DoesNotContain("SCRAM-SHA-256", client.AuthenticationMechanisms);
+        await client.DisconnectAsync(true);
+    }
+
+    private async Task<(TestDeployment Deployment, ServerProcess Server)> StartAsync(int cacheSeconds, bool scram = false)
     {
         await SeedAsync();
         var (host, port) = Server;
         relay = new TcpForwarder(host, port);
         relay.Start();
-        var deployment = new TestDeployment(fixture, Manifest(ThroughPort(relay.Port), cacheSeconds));
+        var deployment = new TestDeployment(fixture, Manifest(ThroughPort(relay.Port), cacheSeconds, scram));
         deployments.Add(deployment);
         var server = await deployment.StartServerAsync();
         return (deployment, server);
@@ -184,7 +224,7 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
     private async Task SeedAsync()
     {
         await using var connection = await OpenAsync();
-        await ExecuteAsync(connection, $"CREATE TABLE {prefix}accounts (name VARCHAR(64) PRIMARY KEY, kind VARCHAR(16) NOT NULL, secret VARCHAR(255), address VARCHAR(255), disabled INT NOT NULL DEFAULT 0, roles VARCHAR(64))");
+        await ExecuteAsync(connection, $"CREATE TABLE {prefix}accounts (name VARCHAR(64) PRIMARY KEY, kind VARCHAR(16) NOT NULL, secret VARCHAR(255), scram_sha256 VARCHAR(255), address VARCHAR(255), disabled INT NOT NULL DEFAULT 0, roles VARCHAR(64))");
         await ExecuteAsync(connection, $"CREATE TABLE {prefix}aliases (name VARCHAR(64) NOT NULL, address VARCHAR(255) NOT NULL)");
         await ExecuteAsync(connection, $"CREATE TABLE {prefix}members (group_name VARCHAR(64) NOT NULL, member VARCHAR(64) NOT NULL)");
         await InsertAccountAsync(connection, "admin", "user", AdminSecret, "postmaster@example.org", disabled: false, roles: "admin");
@@ -197,12 +237,15 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
         // Right password, but the account is switched off; and one stored in clear, which the manifest does not allow.
         await InsertAccountAsync(connection, "u-disabled", "user", SchemeUsers[0].Secret, "u-disabled@example.org", disabled: true, roles: null);
         await InsertAccountAsync(connection, "u-plain", "user", SchemePassword, "u-plain@example.org", disabled: false, roles: null);
+        await InsertAccountAsync(connection, "u-scram", "user", DovecotScramSecret, "u-scram@example.org", disabled: false, roles: null);
+        await InsertAccountAsync(connection, "u-scram-column", "user", SchemeUsers[1].Secret, "u-scram-column@example.org", disabled: false, roles: null, scram: Rfc5803ScramSecret);
+        await InsertAccountAsync(connection, "u-scram-disabled", "user", DovecotScramSecret, "u-scram-disabled@example.org", disabled: true, roles: null);
         await InsertAccountAsync(connection, "everyone", "group", null, "everyone@example.org", disabled: false, roles: null);
         await InsertAsync(connection, $"INSERT INTO {prefix}aliases (name, address) VALUES (@a, @b)", "u-argon2id", "argon@example.org");
     }
 
-    private Task InsertAccountAsync(DbConnection connection, string name, string kind, string? secret, string address, bool disabled, string? roles)
-        => InsertAsync(connection, $"INSERT INTO {prefix}accounts (name, kind, secret, address, disabled, roles) VALUES (@a, @b, @c, @d, @e, @f)", name, kind, secret, address, disabled ? 1 : 0, roles);
+    private Task InsertAccountAsync(DbConnection connection, string name, string kind, string? secret, string address, bool disabled, string? roles, string? scram = null)
+        => InsertAsync(connection, $"INSERT INTO {prefix}accounts (name, kind, secret, address, disabled, roles, scram_sha256) VALUES (@a, @b, @c, @d, @e, @f, @g)", name, kind, secret, address, disabled ? 1 : 0, roles, scram);
 
     private static async Task InsertAsync(DbConnection connection, string sql, params object?[] values)
     {
@@ -226,7 +269,7 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
         await command.ExecuteNonQueryAsync();
     }
 
-    private string Manifest(string connectionString, int cacheSeconds) => $$"""
+    private string Manifest(string connectionString, int cacheSeconds, bool scram) => $$"""
         {
           "Server": { "Hostname": "localhost", "PluginsDirectory": "plugins", "DataDirectory": "data" },
           "Http": { "Urls": [ "http://127.0.0.1:8080" ] },
@@ -243,8 +286,9 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
               "Store": "users",
               "Domains": [ "example.org" ],
               "CacheSeconds": {{cacheSeconds}},
+              "ScramSha256": {{(scram ? "true" : "false")}},
               "Queries": {
-                "Login": "SELECT name, kind, secret, address, disabled, roles FROM {{prefix}}accounts WHERE name = @user OR address = @user",
+                "Login": "SELECT name, kind, secret, scram_sha256, address, disabled, roles FROM {{prefix}}accounts WHERE name = @user OR address = @user",
                 "Recipient": "SELECT name FROM {{prefix}}accounts WHERE address = @address UNION SELECT name FROM {{prefix}}aliases WHERE address = @address",
                 "Aliases": "SELECT address FROM {{prefix}}aliases WHERE name = @name",
                 "MemberOf": "SELECT group_name AS name FROM {{prefix}}members WHERE member = @name",

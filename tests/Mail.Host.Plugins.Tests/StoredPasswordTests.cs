@@ -60,6 +60,41 @@ public sealed class StoredPasswordTests
 
     [Theory]
     [MemberData(nameof(Passwords))]
+    public async Task Scram_sha_256_secrets_written_by_doveadm_verify_plain_passwords_and_parse_as_scram(string password)
+    {
+        if (!ToolExists("doveadm"))
+        {
+            Assert.Fail("doveadm is not installed (Debian package dovecot-core); scripts/services.sh start installs it.");
+        }
+
+        var stored = await RunAsync("doveadm", "pw", "-s", "SCRAM-SHA-256", "-p", password);
+
+        Assert.StartsWith("{SCRAM-SHA-256}", stored, StringComparison.Ordinal);
+        Assert.Equal(StoredPasswordScheme.ScramSha256, StoredPassword.SchemeOf(stored));
+        Assert.True(StoredPassword.Verify(password, stored, allowPlain: false), stored);
+        Assert.False(StoredPassword.Verify(password + "x", stored, allowPlain: false), stored);
+
+        // The same keys as this server derives for that salt and count, read back in RFC 5803's form.
+        Assert.True(ScramSecrets.TryParse(stored, out var iterations, out var salt, out var storedKey, out var serverKey));
+        Assert.True(ScramSecrets.TryParse(ScramSecrets.Create(password, salt, iterations), out _, out _, out var ownStoredKey, out var ownServerKey));
+        Assert.Equal(storedKey, ownStoredKey);
+        Assert.Equal(serverKey, ownServerKey);
+    }
+
+    [Theory]
+    [InlineData("SCRAM-SHA-256$4096:c2FsdA==$AAAA:AAAA")]
+    [InlineData("SCRAM-SHA-256$0:c2FsdA==$yOWvlxbT6hMxfBIY1VyEtoZU6VNs0JtDjmU2SxV+f7M=:cvQfnYTDPRemudCowwIvAb9xm+1RjlBA5mRvYsL4vZU=")]
+    [InlineData("SCRAM-SHA-256$4096:!!$yOWvlxbT6hMxfBIY1VyEtoZU6VNs0JtDjmU2SxV+f7M=:cvQfnYTDPRemudCowwIvAb9xm+1RjlBA5mRvYsL4vZU=")]
+    [InlineData("{SCRAM-SHA-256}4096,c2FsdA==,yOWvlxbT6hMxfBIY1VyEtoZU6VNs0JtDjmU2SxV+f7M=")]
+    [InlineData("{SCRAM-SHA-1}4096,c2FsdA==,AAAA,AAAA")]
+    public void Malformed_scram_secrets_never_verify(string stored)
+    {
+        Assert.False(ScramSecrets.TryParse(stored, out _, out _, out _, out _));
+        Assert.False(StoredPassword.Verify("pencil", stored, allowPlain: true));
+    }
+
+    [Theory]
+    [MemberData(nameof(Passwords))]
     public async Task Crypt_schemes_and_bcrypt_match_mkpasswd(string password)
     {
         if (!ToolExists("mkpasswd"))

@@ -8,7 +8,8 @@ namespace Mail.Host.Plugins.Security;
 /// Makes and stores SCRAM-SHA-256 secrets (RFC 5802 §3, RFC 7677): SaltedPassword = PBKDF2-HMAC-SHA-256 of the
 /// prepared password, then StoredKey = H(HMAC(SaltedPassword, "Client Key")) and ServerKey = HMAC(SaltedPassword,
 /// "Server Key"). Stored as <c>SCRAM-SHA-256$iterations:salt$storedKey:serverKey</c> (base64), the form RFC 5803
-/// gives for LDAP's authPassword.
+/// gives for LDAP's authPassword; Dovecot's <c>{SCRAM-SHA-256}iterations,salt,storedKey,serverKey</c> is read too,
+/// so user tables written for Dovecot serve as they are.
 /// </summary>
 public static class ScramSecrets
 {
@@ -16,6 +17,7 @@ public static class ScramSecrets
     public const int DefaultIterations = 10_000;
 
     private const string Prefix = "SCRAM-SHA-256$";
+    private const string DovecotPrefix = "{SCRAM-SHA-256}";
 
     /// <summary>Derives a secret with a fresh random salt, in its stored form.</summary>
     /// <param name="password">The password.</param>
@@ -53,14 +55,24 @@ public static class ScramSecrets
     {
         iterations = 0;
         salt = storedKey = serverKey = [];
-        if (stored is null || !stored.StartsWith(Prefix, StringComparison.Ordinal))
+        string[] first, second;
+        if (stored is not null && stored.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            var halves = stored[Prefix.Length..].Split('$');
+            first = halves[0].Split(':');
+            second = halves.Length == 2 ? halves[1].Split(':') : [];
+        }
+        else if (stored is not null && stored.StartsWith(DovecotPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            var parts = stored[DovecotPrefix.Length..].Split(',');
+            first = parts.Length == 4 ? parts[..2] : [];
+            second = parts.Length == 4 ? parts[2..] : [];
+        }
+        else
         {
             return false;
         }
 
-        var halves = stored[Prefix.Length..].Split('$');
-        var first = halves[0].Split(':');
-        var second = halves.Length == 2 ? halves[1].Split(':') : [];
         if (first.Length != 2 || second.Length != 2
             || !int.TryParse(first[0], NumberStyles.None, CultureInfo.InvariantCulture, out iterations) || iterations < 1)
         {
@@ -109,5 +121,26 @@ public static class ScramSecrets
         }
 
         return builder.ToString().Normalize(NormalizationForm.FormKC);
+    }
+
+    /// <summary>
+    /// Checks a password against a stored secret, as a plain login must when SCRAM secrets are all a directory keeps:
+    /// the StoredKey is derived from the password with the secret's salt and iteration count and compared in fixed time.
+    /// </summary>
+    /// <param name="password">The password the client sent.</param>
+    /// <param name="stored">The stored secret.</param>
+    /// <returns>Whether the password matches; false for anything not in a stored form.</returns>
+    public static bool Verify(string password, string? stored)
+    {
+        ArgumentNullException.ThrowIfNull(password);
+        if (!TryParse(stored, out var iterations, out var salt, out var storedKey, out _))
+        {
+            return false;
+        }
+
+        var salted = Rfc2898DeriveBytes.Pbkdf2(Encoding.UTF8.GetBytes(Prepare(password)), salt, iterations, HashAlgorithmName.SHA256, SHA256.HashSizeInBytes);
+        var clientKey = HMACSHA256.HashData(salted, "Client Key"u8);
+        CryptographicOperations.ZeroMemory(salted);
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(clientKey), storedKey);
     }
 }

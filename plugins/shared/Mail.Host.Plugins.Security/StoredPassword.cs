@@ -9,6 +9,7 @@ namespace Mail.Host.Plugins.Security;
 /// Verifies a password against a hash found in an existing user table or directory entry, whatever scheme wrote it:
 /// bcrypt (<c>$2a$</c>, <c>$2b$</c>, <c>$2y$</c>), Argon2id and Argon2i (PHC strings), SHA-512-crypt (<c>$6$</c>),
 /// SHA-256-crypt (<c>$5$</c>), MD5-crypt (<c>$1$</c>), <c>{SSHA}</c>, <c>{SSHA256}</c>, <c>{SSHA512}</c>, and the
+/// SCRAM-SHA-256 secrets (RFC 5803's <c>SCRAM-SHA-256$</c> and Dovecot's <c>{SCRAM-SHA-256}</c>), and the
 /// password in clear only when the caller allows it. Scheme prefixes in braces as Dovecot and OpenLDAP write them
 /// (<c>{CRYPT}</c>, <c>{BLF-CRYPT}</c>, <c>{SHA512-CRYPT}</c>, <c>{SHA256-CRYPT}</c>, <c>{MD5-CRYPT}</c>,
 /// <c>{ARGON2ID}</c>, <c>{ARGON2I}</c>, <c>{PLAIN}</c>, <c>{CLEARTEXT}</c>) are understood too.
@@ -57,6 +58,11 @@ public static class StoredPassword
         if (value.StartsWith(Md5Crypt.Prefix, StringComparison.Ordinal))
         {
             return StoredPasswordScheme.Md5Crypt;
+        }
+
+        if (value.StartsWith("SCRAM-SHA-256$", StringComparison.Ordinal) || value.StartsWith("{SCRAM-SHA-256}", StringComparison.OrdinalIgnoreCase))
+        {
+            return StoredPasswordScheme.ScramSha256;
         }
 
         if (value.StartsWith("{SSHA512}", StringComparison.OrdinalIgnoreCase))
@@ -112,6 +118,7 @@ public static class StoredPassword
                 StoredPasswordScheme.Ssha => VerifySalted(password, value, "{SSHA}".Length, HashAlgorithmName.SHA1),
                 StoredPasswordScheme.Ssha256 => VerifySalted(password, value, "{SSHA256}".Length, HashAlgorithmName.SHA256),
                 StoredPasswordScheme.Ssha512 => VerifySalted(password, value, "{SSHA512}".Length, HashAlgorithmName.SHA512),
+                StoredPasswordScheme.ScramSha256 => ScramSecrets.Verify(password, value),
                 StoredPasswordScheme.Plain => allowPlain && FixedTimeEquals(password, StripPlainPrefix(value)),
                 _ => false,
             };

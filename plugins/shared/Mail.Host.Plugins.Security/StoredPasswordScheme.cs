@@ -35,4 +35,7 @@ public enum StoredPasswordScheme
 
     /// <summary>The password itself (<c>{PLAIN}</c>, <c>{CLEAR}</c>, <c>{CLEARTEXT}</c> or no prefix): verified only when allowed.</summary>
     Plain,
+
+    /// <summary>A SCRAM-SHA-256 secret (RFC 5803, or Dovecot's form): it verifies a plain password and serves SCRAM.</summary>
+    ScramSha256,
 }
