@@ -37,16 +37,26 @@ internal static class DirectoryManifests
         }
         """;
 
-    /// <summary>A manifest whose authentication directory is the <c>sql</c> directory over <see cref="UsersDatabase"/>.</summary>
-    public static string Sql() => $$"""
+    /// <summary>
+    /// A manifest whose authentication directory is the <c>sql</c> directory, by default over the SQLite file
+    /// <see cref="UsersDatabase"/>; or over another store (<paramref name="store"/>, the store's settings) whose tables
+    /// carry <paramref name="tablePrefix"/>.
+    /// </summary>
+    public static string Sql(
+        string store = $"\"Type\": \"sqlite\", \"Path\": \"{UsersDatabase}\"",
+        string tablePrefix = "",
+        string loginColumns = "name, kind, secret, display_name, address, disabled, roles",
+        int cacheSeconds = 60,
+        bool scram = false,
+        string storePlugin = "sqlite") => $$"""
         {
           "Server": { "Hostname": "localhost", "PluginsDirectory": "plugins", "DataDirectory": "data" },
           "Http": { "Urls": [ "http://127.0.0.1:8080" ] },
-          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true }, "sqlite": { "Enabled": true }, "internal": { "Enabled": true }, "sql-directory": { "Enabled": true }, "smtp": { "Enabled": true }, "imap": { "Enabled": true }, "jmap": { "Enabled": true } },
+          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true }, "{{storePlugin}}": { "Enabled": true }, "internal": { "Enabled": true }, "sql-directory": { "Enabled": true }, "smtp": { "Enabled": true }, "imap": { "Enabled": true }, "jmap": { "Enabled": true } },
           "Stores": {
             "main": { "Type": "memory" },
             "blobs": { "Type": "filesystem", "Path": "data/blobs" },
-            "users": { "Type": "sqlite", "Path": "{{UsersDatabase}}" }
+            "users": { {{store}} }
           },
           "Roles": { "Data": "main", "Blob": "blobs", "FullText": "main", "Lookup": "main" },
           "Directories": {
@@ -54,12 +64,14 @@ internal static class DirectoryManifests
               "Type": "sql",
               "Store": "users",
               "Domains": [ "example.org" ],
+              "CacheSeconds": {{cacheSeconds}},
+              "ScramSha256": {{(scram ? "true" : "false")}},
               "Queries": {
-                "Login": "SELECT name, kind, secret, display_name, address, disabled, roles FROM accounts WHERE name = @user OR address = @user",
-                "Recipient": "SELECT name FROM accounts WHERE address = @address UNION SELECT name FROM aliases WHERE address = @address",
-                "Aliases": "SELECT address FROM aliases WHERE name = @name",
-                "MemberOf": "SELECT group_name AS name FROM members WHERE member = @name",
-                "Members": "SELECT a.address FROM members m JOIN accounts a ON a.name = m.member WHERE m.group_name = @name"
+                "Login": "SELECT {{loginColumns}} FROM {{tablePrefix}}accounts WHERE name = @user OR address = @user",
+                "Recipient": "SELECT name FROM {{tablePrefix}}accounts WHERE address = @address UNION SELECT name FROM {{tablePrefix}}aliases WHERE address = @address",
+                "Aliases": "SELECT address FROM {{tablePrefix}}aliases WHERE name = @name",
+                "MemberOf": "SELECT group_name AS name FROM {{tablePrefix}}members WHERE member = @name",
+                "Members": "SELECT a.address FROM {{tablePrefix}}members m JOIN {{tablePrefix}}accounts a ON a.name = m.member WHERE m.group_name = @name"
               }
             }
           },

@@ -1,9 +1,6 @@
-using System.Text;
-using MailKit.Net.Smtp;
-using MailKit.Security;
 using Mail.Host.Tests.Services;
 using Microsoft.Data.Sqlite;
-using MimeKit;
+using static Mail.Host.IntegrationTests.DirectoryClients;
 
 namespace Mail.Host.IntegrationTests;
 
@@ -88,37 +85,12 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
             Assert.StartsWith("451 4.3.0", await wire.CommandAsync("RCPT TO:<alice@example.org>"));
         }
 
-        using (var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]))
-        {
-            await imap.GreetingAsync();
-            Assert.StartsWith("a1 NO [UNAVAILABLE]", (await imap.CommandAsync("a1", $"LOGIN alice \"{AlicePassword}\""))[^1]);
-        }
+        Assert.StartsWith("NO [UNAVAILABLE]", await ImapLoginAsync(deployment, "alice", AlicePassword));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, await JmapSessionAsync(deployment, "alice", AlicePassword));
 
-        using (var http = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) })
-        {
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"alice:{AlicePassword}")));
-            using var session = await http.GetAsync("/jmap/session");
-            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, session.StatusCode);
-        }
-
-        // The server comes back: logins work again without a restart (the pool may first hand out a cut connection).
+        // The server comes back: logins work again without a restart.
         relay.Start();
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        string reply;
-        do
-        {
-            reply = await AuthReplyAsync(submission, "alice", AlicePassword);
-            if (reply == "235")
-            {
-                break;
-            }
-
-            Assert.StartsWith("454 ", reply);
-            await Task.Delay(250);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        Assert.Equal("235", reply);
+        Assert.Equal("235", await AuthReplyOnceBackAsync(submission, "alice", AlicePassword));
         await AssertImapAndJmapLoginAsync(deployment, "alice", AlicePassword, messages: 0);
     }
 
@@ -132,14 +104,7 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         Assert.Equal("235", await ScramReplyAsync(deployment.ListenerPorts["submission"], "alice", AlicePassword));
         Assert.StartsWith("535 ", await ScramReplyAsync(deployment.ListenerPorts["submission"], "alice", "wrong password"));
         Assert.StartsWith("535 ", await ScramReplyAsync(deployment.ListenerPorts["submission"], "bob", "Can-We-Fix-It-1999"));
-        using (var imap = new MailKit.Net.Imap.ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 })
-        {
-            await imap.ConnectAsync("127.0.0.1", deployment.ListenerPorts["imap"], SecureSocketOptions.StartTls);
-            Assert.Contains("SCRAM-SHA-256", imap.AuthenticationMechanisms);
-            await imap.AuthenticateAsync(new MailKit.Security.SaslMechanismScramSha256(new System.Net.NetworkCredential("alice", AlicePassword)));
-            Assert.True(imap.IsAuthenticated);
-            await imap.DisconnectAsync(true);
-        }
+        await ImapScramLoginAsync(deployment, "alice", AlicePassword);
     }
 
     [Fact]
@@ -220,36 +185,15 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
     /// <summary>The user logs in over IMAP and sees its inbox, and JMAP's session resource answers for it.</summary>
     private static async Task AssertImapAndJmapLoginAsync(TestDeployment deployment, string user, string password, int messages)
     {
-        using (var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]))
-        {
-            await imap.GreetingAsync();
-            var login = await imap.CommandAsync("a1", $"LOGIN {user} \"{password}\"");
-            Assert.StartsWith("a1 OK", login[^1]);
-            var select = await imap.CommandAsync("a2", "SELECT INBOX");
-            Assert.StartsWith("a2 OK", select[^1]);
-            Assert.Contains($"* {messages} EXISTS", select);
-        }
-
-        using var http = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
-        using var session = await http.GetAsync("/jmap/session");
-        Assert.Equal(System.Net.HttpStatusCode.OK, session.StatusCode);
+        Assert.Equal("OK", await ImapLoginAsync(deployment, user, password, messages));
+        Assert.Equal(System.Net.HttpStatusCode.OK, await JmapSessionAsync(deployment, user, password));
     }
 
     /// <summary>IMAP answers NO to the login; JMAP answers the session resource with 401 (wrong credentials) or 403 (a disabled account).</summary>
     private static async Task AssertImapAndJmapRefuseAsync(TestDeployment deployment, string user, string password, System.Net.HttpStatusCode jmapStatus)
     {
-        using (var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]))
-        {
-            await imap.GreetingAsync();
-            var login = await imap.CommandAsync("a1", $"LOGIN {user} \"{password}\"");
-            Assert.StartsWith("a1 NO", login[^1]);
-        }
-
-        using var http = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) };
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}")));
-        using var session = await http.GetAsync("/jmap/session");
-        Assert.Equal(jmapStatus, session.StatusCode);
+        Assert.StartsWith("NO", await ImapLoginAsync(deployment, user, password));
+        Assert.Equal(jmapStatus, await JmapSessionAsync(deployment, user, password));
     }
 
     private TestDeployment New(string manifest)
@@ -258,66 +202,4 @@ public sealed class ExternalDirectoryTests(DeploymentFixture fixture) : IDisposa
         deployments.Add(deployment);
         return deployment;
     }
-
-    private static async Task SendAsync(int port, string subject, string to)
-    {
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("sender@elsewhere.test"));
-        message.To.Add(MailboxAddress.Parse(to));
-        message.Subject = subject;
-        message.Body = new TextPart("plain") { Text = "Hello." };
-        using var client = NewClient();
-        await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.None);
-        await client.SendAsync(message);
-        await client.DisconnectAsync(true);
-    }
-
-    private static async Task AuthenticateAsync(int port, string user, string password)
-    {
-        using var client = NewClient();
-        await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls);
-        await client.AuthenticateAsync(user, password);
-        await client.DisconnectAsync(true);
-    }
-
-    /// <summary>The server's reply to AUTH: <c>235</c> on success, otherwise its code, enhanced code and text.</summary>
-    private static async Task<string> AuthReplyAsync(int port, string user, string password)
-    {
-        try
-        {
-            await AuthenticateAsync(port, user, password);
-            return "235";
-        }
-        catch (AuthenticationException ex) when (ex.InnerException is SmtpCommandException inner)
-        {
-            return $"{(int)inner.StatusCode} {inner.Message}";
-        }
-        catch (AuthenticationException ex)
-        {
-            return ex.Message.Replace(":", string.Empty, StringComparison.Ordinal);
-        }
-    }
-
-    /// <summary>The server's reply to AUTH SCRAM-SHA-256 (MailKit checks the server's signature): <c>235</c>, or the code and text.</summary>
-    internal static async Task<string> ScramReplyAsync(int port, string user, string password)
-    {
-        using var client = NewClient();
-        await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls);
-        Assert.Contains("SCRAM-SHA-256", client.AuthenticationMechanisms);
-        try
-        {
-            await client.AuthenticateAsync(new SaslMechanismScramSha256(new System.Net.NetworkCredential(user, password)));
-            return "235";
-        }
-        catch (AuthenticationException ex) when (ex.InnerException is SmtpCommandException inner)
-        {
-            return $"{(int)inner.StatusCode} {inner.Message}";
-        }
-        catch (AuthenticationException ex)
-        {
-            return ex.Message.Replace(":", string.Empty, StringComparison.Ordinal);
-        }
-    }
-
-    private static SmtpClient NewClient() => new() { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 };
 }

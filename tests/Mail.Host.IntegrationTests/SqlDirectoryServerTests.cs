@@ -1,11 +1,8 @@
 using System.Data.Common;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using MailKit.Net.Smtp;
 using MailKit.Security;
 using Mail.Host.Tests.Services;
-using MimeKit;
+using static Mail.Host.IntegrationTests.DirectoryClients;
 
 namespace Mail.Host.IntegrationTests;
 
@@ -149,23 +146,7 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
         Assert.False(deployment.Server.HasExited, deployment.Server.Output);
         relay.Start();
 
-        // The connection pool may still hold connections the outage cut; the first attempts may fail temporarily.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        string reply;
-        do
-        {
-            reply = await AuthReplyAsync(submission, "u-sha256-crypt", SchemePassword);
-            if (reply == "235")
-            {
-                break;
-            }
-
-            Assert.StartsWith("454 ", reply);
-            await Task.Delay(250);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        Assert.Equal("235", reply);
+        Assert.Equal("235", await AuthReplyOnceBackAsync(submission, "u-sha256-crypt", SchemePassword));
         Assert.Equal("OK", await ImapLoginAsync(deployment.Deployment, "u-sha256-crypt", SchemePassword, expectMessages: 0));
         Assert.Equal(HttpStatusCode.OK, await JmapSessionAsync(deployment.Deployment, "u-sha256-crypt", SchemePassword));
         await SendAsync(deployment.Deployment.ListenerPorts["smtp"], "After the outage", "u-md5-crypt@example.org");
@@ -180,22 +161,17 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
         var submission = deployment.Deployment.ListenerPorts["submission"];
 
         // A SCRAM secret as the secret itself (Dovecot's form), and one in its own column beside a bcrypt hash.
-        Assert.Equal("235", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-scram", SchemePassword));
-        Assert.Equal("235", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-scram-column", SchemePassword));
-        Assert.StartsWith("535 ", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-scram", "Can-We-Fix-It-2000"));
+        Assert.Equal("235", await ScramReplyAsync(submission, "u-scram", SchemePassword));
+        Assert.Equal("235", await ScramReplyAsync(submission, "u-scram-column", SchemePassword));
+        Assert.StartsWith("535 ", await ScramReplyAsync(submission, "u-scram", "Can-We-Fix-It-2000"));
 
         // A user without a secret cannot use SCRAM, and the disabled one is refused even with the right proof.
-        Assert.StartsWith("535 ", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-md5-crypt", SchemePassword));
-        Assert.StartsWith("535 ", await ExternalDirectoryTests.ScramReplyAsync(submission, "u-scram-disabled", SchemePassword));
+        Assert.StartsWith("535 ", await ScramReplyAsync(submission, "u-md5-crypt", SchemePassword));
+        Assert.StartsWith("535 ", await ScramReplyAsync(submission, "u-scram-disabled", SchemePassword));
 
         // The SCRAM secret verifies a plain password too.
         Assert.Equal("OK", await ImapLoginAsync(deployment.Deployment, "u-scram", SchemePassword, expectMessages: 0));
-        using var imap = new MailKit.Net.Imap.ImapClient { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 };
-        await imap.ConnectAsync("127.0.0.1", deployment.Deployment.ListenerPorts["imap"], SecureSocketOptions.StartTls);
-        Assert.Contains("SCRAM-SHA-256", imap.AuthenticationMechanisms);
-        await imap.AuthenticateAsync(new SaslMechanismScramSha256(new NetworkCredential("u-scram-column", SchemePassword)));
-        Assert.True(imap.IsAuthenticated);
-        await imap.DisconnectAsync(true);
+        await ImapScramLoginAsync(deployment.Deployment, "u-scram-column", SchemePassword);
     }
 
     [Fact]
@@ -269,105 +245,12 @@ public abstract class SqlDirectoryServerTestBase(DeploymentFixture fixture) : IA
         await command.ExecuteNonQueryAsync();
     }
 
-    private string Manifest(string connectionString, int cacheSeconds, bool scram) => $$"""
-        {
-          "Server": { "Hostname": "localhost", "PluginsDirectory": "plugins", "DataDirectory": "data" },
-          "Http": { "Urls": [ "http://127.0.0.1:8080" ] },
-          "Plugins": { "memory": { "Enabled": true }, "filesystem": { "Enabled": true }, "{{StoreType}}": { "Enabled": true }, "internal": { "Enabled": true }, "sql-directory": { "Enabled": true }, "smtp": { "Enabled": true }, "imap": { "Enabled": true }, "jmap": { "Enabled": true } },
-          "Stores": {
-            "main": { "Type": "memory" },
-            "blobs": { "Type": "filesystem", "Path": "data/blobs" },
-            "users": { "Type": "{{StoreType}}", "ConnectionString": "{{connectionString}}" }
-          },
-          "Roles": { "Data": "main", "Blob": "blobs", "FullText": "main", "Lookup": "main" },
-          "Directories": {
-            "accounts": {
-              "Type": "sql",
-              "Store": "users",
-              "Domains": [ "example.org" ],
-              "CacheSeconds": {{cacheSeconds}},
-              "ScramSha256": {{(scram ? "true" : "false")}},
-              "Queries": {
-                "Login": "SELECT name, kind, secret, scram_sha256, address, disabled, roles FROM {{prefix}}accounts WHERE name = @user OR address = @user",
-                "Recipient": "SELECT name FROM {{prefix}}accounts WHERE address = @address UNION SELECT name FROM {{prefix}}aliases WHERE address = @address",
-                "Aliases": "SELECT address FROM {{prefix}}aliases WHERE name = @name",
-                "MemberOf": "SELECT group_name AS name FROM {{prefix}}members WHERE member = @name",
-                "Members": "SELECT a.address FROM {{prefix}}members m JOIN {{prefix}}accounts a ON a.name = m.member WHERE m.group_name = @name"
-              }
-            }
-          },
-          "Authentication": { "Directory": "accounts" },
-          "Listeners": {
-            "smtp": { "Protocol": "smtp", "Bind": [ "127.0.0.1:2525" ], "Tls": "StartTls" },
-            "submission": { "Protocol": "submission", "Bind": [ "127.0.0.1:2587" ], "Tls": "StartTls" },
-            "imap": { "Protocol": "imap", "Bind": [ "127.0.0.1:1143" ], "Tls": "StartTls", "AllowPlaintextAuth": true }
-          },
-          "Logging": { "LogLevel": { "Default": "Information", "Microsoft.AspNetCore": "Warning" } }
-        }
-        """;
-
-    /// <summary>Logs in over IMAP; answers <c>OK</c> (after checking the inbox's message count) or the NO line's text after the tag.</summary>
-    private static async Task<string> ImapLoginAsync(TestDeployment deployment, string user, string password, int? expectMessages = null)
-    {
-        using var imap = await ImapWire.ConnectAsync(deployment.ListenerPorts["imap"]);
-        await imap.GreetingAsync();
-        var login = (await imap.CommandAsync("a1", $"LOGIN \"{user}\" \"{password}\""))[^1];
-        if (!login.StartsWith("a1 OK", StringComparison.Ordinal))
-        {
-            return login["a1 ".Length..];
-        }
-
-        if (expectMessages is { } count)
-        {
-            var select = await imap.CommandAsync("a2", "SELECT INBOX");
-            Assert.StartsWith("a2 OK", select[^1]);
-            Assert.Contains($"* {count} EXISTS", select);
-        }
-
-        return "OK";
-    }
-
-    private static async Task<HttpStatusCode> JmapSessionAsync(TestDeployment deployment, string user, string password)
-    {
-        using var http = new HttpClient { BaseAddress = new Uri(deployment.HttpUrl) };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
-        using var session = await http.GetAsync("/jmap/session");
-        return session.StatusCode;
-    }
-
-    private static async Task SendAsync(int port, string subject, string to)
-    {
-        var message = new MimeMessage();
-        message.From.Add(MailboxAddress.Parse("sender@elsewhere.test"));
-        message.To.Add(MailboxAddress.Parse(to));
-        message.Subject = subject;
-        message.Body = new TextPart("plain") { Text = "Hello." };
-        using var client = NewClient();
-        await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.None);
-        await client.SendAsync(message);
-        await client.DisconnectAsync(true);
-    }
-
-    /// <summary>The server's reply to AUTH: <c>235</c> on success, otherwise its code, enhanced code and text.</summary>
-    private static async Task<string> AuthReplyAsync(int port, string user, string password)
-    {
-        try
-        {
-            using var client = NewClient();
-            await client.ConnectAsync("127.0.0.1", port, SecureSocketOptions.StartTls);
-            await client.AuthenticateAsync(user, password);
-            await client.DisconnectAsync(true);
-            return "235";
-        }
-        catch (AuthenticationException ex) when (ex.InnerException is SmtpCommandException inner)
-        {
-            return $"{(int)inner.StatusCode} {inner.Message}";
-        }
-        catch (AuthenticationException ex)
-        {
-            return ex.Message.Replace(":", string.Empty, StringComparison.Ordinal);
-        }
-    }
-
-    private static SmtpClient NewClient() => new() { ServerCertificateValidationCallback = (_, _, _, _) => true, Timeout = 30_000 };
+    private string Manifest(string connectionString, int cacheSeconds, bool scram)
+        => DirectoryManifests.Sql(
+            $"\"Type\": \"{StoreType}\", \"ConnectionString\": \"{connectionString}\"",
+            prefix,
+            "name, kind, secret, scram_sha256, address, disabled, roles",
+            cacheSeconds,
+            scram,
+            StoreType);
 }
