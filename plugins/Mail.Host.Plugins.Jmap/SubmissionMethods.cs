@@ -332,21 +332,27 @@ internal static class SubmissionMethods
             && MailboxAddress.TryParse(address, out var parsed) && parsed.Address == address;
     }
 
-    /// <summary>The message without its Bcc header fields (and their folded lines); the bytes otherwise unchanged.</summary>
+    /// <summary>
+    /// The message without its Bcc header fields (and their folded lines); the bytes otherwise unchanged. Lines may end
+    /// in CRLF or LF; the header section ends at the first empty line.
+    /// </summary>
     private static byte[] WithoutBcc(byte[] message)
     {
-        var end = message.AsSpan().IndexOf("\r\n\r\n"u8);
-        var headerEnd = end < 0 ? message.Length : end + 2;
         using var output = new MemoryStream(message.Length);
         var position = 0;
         var skipping = false;
         var removed = false;
-        while (position < headerEnd)
+        while (position < message.Length)
         {
-            var next = message.AsSpan(position, headerEnd - position).IndexOf("\r\n"u8);
-            var lineEnd = next < 0 ? headerEnd : position + next + 2;
+            var next = message.AsSpan(position).IndexOf((byte)'\n');
+            var lineEnd = next < 0 ? message.Length : position + next + 1;
             var line = message.AsSpan(position, lineEnd - position);
-            var folded = line.Length > 0 && (line[0] == (byte)' ' || line[0] == (byte)'\t');
+            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8))
+            {
+                break;
+            }
+
+            var folded = line[0] == (byte)' ' || line[0] == (byte)'\t';
             if (!folded)
             {
                 skipping = line.Length >= 4 && System.Text.Encoding.ASCII.GetString(line[..4]).Equals("bcc:", StringComparison.OrdinalIgnoreCase);
@@ -369,7 +375,7 @@ internal static class SubmissionMethods
             return message;
         }
 
-        output.Write(message.AsSpan(headerEnd));
+        output.Write(message.AsSpan(position));
         return output.ToArray();
     }
 

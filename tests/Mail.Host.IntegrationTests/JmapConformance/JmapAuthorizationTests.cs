@@ -186,13 +186,21 @@ public sealed class JmapAuthorizationTests(DeploymentFixture fixture)
         using var bob = await server.NewUserAsync("authz");
         var bobsDraft = await DraftToAsync(bob, "Bob's draft", alice.Address);
         var bobsIdentity = await IdentityIdAsync(bob);
+
+        // Ids are per account: while Alice has no email, Bob's email id names nothing she can read or send.
         var set = await SubmitAsync(alice, new JsonObject { ["identityId"] = await IdentityIdAsync(alice), ["emailId"] = bobsDraft });
         Assert.Equal("invalidProperties", NotCreated(set));
+        var got = await alice.OkAsync("Email/get", new JsonObject { ["ids"] = Ids(bobsDraft) });
+        Assert.Single(got["notFound"]!.AsArray());
+
+        // Bob's identity: unless Alice has an identity with the same id (ids are per account), it is not hers.
         var aliceDraft = await DraftToAsync(alice, "Alice's draft", bob.Address);
         set = await SubmitAsync(alice, new JsonObject { ["identityId"] = bobsIdentity, ["emailId"] = aliceDraft });
         Assert.True(bobsIdentity != await IdentityIdAsync(alice) ? NotCreated(set) == "invalidProperties" : set["created"] is not null);
         Assert.Empty(await EmailIdsAsync(alice, new JsonObject { ["subject"] = "Bob's draft" }));
-        var got = await alice.OkAsync("Email/get", new JsonObject { ["ids"] = Ids(bobsDraft) });
-        Assert.Single(got["notFound"]!.AsArray());
+
+        // Once Alice has emails, the same id may name one of hers, never Bob's.
+        got = await alice.OkAsync("Email/get", new JsonObject { ["ids"] = Ids(bobsDraft), ["properties"] = new JsonArray("subject") });
+        Assert.All(got["list"]!.AsArray(), e => Assert.NotEqual("Bob's draft", e!["subject"]!.GetValue<string>()));
     }
 }

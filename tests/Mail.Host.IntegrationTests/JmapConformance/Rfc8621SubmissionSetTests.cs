@@ -358,7 +358,7 @@ public sealed class Rfc8621SubmissionSetTests(DeploymentFixture fixture)
         {
             ["update"] = new JsonObject
             {
-                [id] = new JsonObject { ["emailId"] = email },
+                [id] = new JsonObject { ["emailId"] = "E999999" },
                 ["S999999"] = new JsonObject { ["undoStatus"] = "canceled" },
             },
         }, Submission);

@@ -105,7 +105,6 @@ public sealed class Rfc8621VacationResponseTests(DeploymentFixture fixture)
     [InlineData("isEnabled", null)]
     [InlineData("subject", 7)]
     [InlineData("id", "other")]
-    [InlineData("flavour", "vanilla")]
     public async Task Rfc8620_5_3_update_with_a_bad_value_is_invalidProperties_and_changes_nothing(string property, object? value)
     {
         // RFC 8620 §1.4: a UTCDate's "time-offset MUST be Z"; RFC 8620 §5.3: invalidProperties for a value of the wrong type.
@@ -113,6 +112,16 @@ public sealed class Rfc8621VacationResponseTests(DeploymentFixture fixture)
         var set = await UpdateAsync(client, new JsonObject { ["subject"] = "Kept?", [property] = value is null ? null : JsonSerializer.SerializeToNode(value) });
         Assert.Equal("invalidProperties", set["notUpdated"]!["singleton"]!["type"]!.GetValue<string>());
         Assert.Contains(property, set["notUpdated"]!["singleton"]!["properties"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Null((await GetAsync(client))["subject"]);
+    }
+
+    [Fact]
+    public async Task Rfc8620_5_3_an_update_naming_a_property_the_object_does_not_have_is_refused()
+    {
+        // RFC 8620 §5.3: the patch is invalid (invalidPatch) or names a property the type does not have (invalidProperties).
+        using var client = await (await JmapTestServer.GetAsync(fixture)).NewUserAsync("vac");
+        var set = await UpdateAsync(client, new JsonObject { ["subject"] = "Kept?", ["flavour"] = "vanilla" });
+        Assert.Contains(set["notUpdated"]!["singleton"]!["type"]!.GetValue<string>(), new[] { "invalidPatch", "invalidProperties" });
         Assert.Null((await GetAsync(client))["subject"]);
     }
 
