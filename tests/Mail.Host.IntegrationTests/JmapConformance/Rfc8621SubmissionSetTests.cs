@@ -308,6 +308,27 @@ public sealed class Rfc8621SubmissionSetTests(DeploymentFixture fixture)
         Assert.Contains(property, set["notCreated"]!["s"]!["properties"]!.AsArray().Select(p => p!.GetValue<string>()));
     }
 
+    [Theory]
+    [InlineData("\"not an envelope\"")]
+    [InlineData("{\"rcptTo\":[{\"email\":\"x@example.org\"}]}")]
+    [InlineData("{\"mailFrom\":{\"email\":\"ME\"},\"rcptTo\":\"x@example.org\"}")]
+    [InlineData("{\"mailFrom\":{\"email\":\"ME\"},\"rcptTo\":[{\"name\":\"no email\"}]}")]
+    public async Task Rfc8621_7_a_malformed_envelope_is_invalidProperties(string envelope)
+    {
+        // RFC 8621 §7: envelope is "Envelope|null", an object with mailFrom (Address) and rcptTo (Address[]).
+        var server = await JmapTestServer.GetAsync(fixture);
+        using var alice = await server.NewUserAsync("sub");
+        var email = await DraftToAsync(alice, "Malformed", alice.Address);
+        var set = await SubmitAsync(alice, new JsonObject
+        {
+            ["identityId"] = await IdentityIdAsync(alice),
+            ["emailId"] = email,
+            ["envelope"] = JsonNode.Parse(envelope.Replace("ME", alice.Address, StringComparison.Ordinal)),
+        });
+        Assert.Equal("invalidProperties", NotCreated(set));
+        Assert.Contains("envelope", set["notCreated"]!["s"]!["properties"]!.AsArray().Select(p => p!.GetValue<string>()));
+    }
+
     [Fact]
     public async Task Rfc8621_7_5_smtp_parameters_for_a_delayed_send_the_server_does_not_offer_are_refused_not_ignored()
     {

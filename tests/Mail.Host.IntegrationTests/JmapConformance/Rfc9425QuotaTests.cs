@@ -44,6 +44,11 @@ public sealed class Rfc9425QuotaTests(DeploymentFixture fixture)
             Assert.Equal("account", quota["scope"]!.GetValue<string>());
             Assert.False(string.IsNullOrEmpty(quota["name"]!.GetValue<string>()));
             Assert.Contains("Email", quota["types"]!.AsArray().Select(t => t!.GetValue<string>()));
+
+            // RFC 9425 §4: warnLimit, softLimit and description are optional; when present they have their types.
+            Assert.True(quota["description"] is null || quota["description"]!.GetValueKind() == System.Text.Json.JsonValueKind.String);
+            Assert.True(quota["warnLimit"] is null || quota["warnLimit"]!.GetValue<long>() <= quota["hardLimit"]!.GetValue<long>());
+            Assert.True(quota["softLimit"] is null || quota["softLimit"]!.GetValue<long>() <= quota["hardLimit"]!.GetValue<long>());
         }
     }
 
