@@ -42,12 +42,30 @@ internal static class BlobMethods
                         throw SetErrorException.InvalidProperties("A data source must be an object.", "data");
                     }
 
-                    if (s["data:asText"] is JsonValue text && text.TryGetValue<string>(out var t))
+                    // RFC 9404 §4.1: each source is exactly one of data:asText, data:asBase64 or blobId (with offset/length).
+                    var forms = new[] { "data:asText", "data:asBase64", "blobId" }.Count(s.ContainsKey);
+                    if (forms != 1 || s.Any(p => p.Key is not ("data:asText" or "data:asBase64" or "blobId" or "offset" or "length"))
+                        || (!s.ContainsKey("blobId") && (s.ContainsKey("offset") || s.ContainsKey("length"))))
                     {
+                        throw SetErrorException.InvalidProperties("A data source has exactly one of data:asText, data:asBase64 or blobId (with offset and length).", "data");
+                    }
+
+                    if (s.ContainsKey("data:asText"))
+                    {
+                        if (s["data:asText"] is not JsonValue text || !text.TryGetValue<string>(out var t))
+                        {
+                            throw SetErrorException.InvalidProperties("data:asText must be a string.", "data");
+                        }
+
                         buffer.Write(Encoding.UTF8.GetBytes(t));
                     }
-                    else if (s["data:asBase64"] is JsonValue b64 && b64.TryGetValue<string>(out var b))
+                    else if (s.ContainsKey("data:asBase64"))
                     {
+                        if (s["data:asBase64"] is not JsonValue b64 || !b64.TryGetValue<string>(out var b))
+                        {
+                            throw SetErrorException.InvalidProperties("data:asBase64 must be a string.", "data");
+                        }
+
                         try
                         {
                             buffer.Write(Convert.FromBase64String(b));
@@ -57,17 +75,27 @@ internal static class BlobMethods
                             throw SetErrorException.InvalidProperties("data:asBase64 is not valid base64.", "data");
                         }
                     }
-                    else if (s["blobId"] is JsonValue idValue && idValue.TryGetValue<string>(out var blobId))
-                    {
-                        var bytes = await call.Server.Blobs.ReadAsync(call.User, call.Request.ResolveId(blobId), call.Server.Options.MaxSizeUpload, call.CancellationToken).ConfigureAwait(false)
-                            ?? throw new SetErrorException("blobNotFound", $"There is no blob '{JmapApi.Shorten(blobId)}'.");
-                        var offset = (int)Math.Min(s["offset"]?.GetValue<long>() ?? 0, bytes.Length);
-                        var length = (int)Math.Min(s["length"]?.GetValue<long>() ?? bytes.Length - offset, bytes.Length - offset);
-                        buffer.Write(bytes, offset, length);
-                    }
                     else
                     {
-                        throw SetErrorException.InvalidProperties("A data source is data:asText, data:asBase64 or a blobId.", "data");
+                        if (s["blobId"] is not JsonValue idValue || !idValue.TryGetValue<string>(out var blobId))
+                        {
+                            throw SetErrorException.InvalidProperties("blobId must be a string.", "data");
+                        }
+
+                        var offsetValue = UnsignedOrNull(s["offset"]);
+                        var lengthValue = UnsignedOrNull(s["length"]);
+                        var bytes = await call.Server.Blobs.ReadAsync(call.User, call.Request.ResolveId(blobId), call.Server.Options.MaxSizeUpload, call.CancellationToken).ConfigureAwait(false)
+                            ?? throw new SetErrorException("blobNotFound", $"There is no blob '{JmapApi.Shorten(blobId)}'.");
+                        var offset = offsetValue ?? 0;
+                        var length = lengthValue ?? bytes.Length - offset;
+
+                        // RFC 9404 §4.1: a range that begins or extends past the end of the blob makes the source invalid.
+                        if (offset > bytes.Length || length < 0 || offset + length > bytes.Length)
+                        {
+                            throw SetErrorException.InvalidProperties($"The range goes past the end of the {bytes.Length}-octet blob '{JmapApi.Shorten(blobId)}'.", "data");
+                        }
+
+                        buffer.Write(bytes, (int)offset, (int)length);
                     }
 
                     if (buffer.Length > call.Server.Options.MaxSizeUpload)
@@ -76,7 +104,14 @@ internal static class BlobMethods
                     }
                 }
 
-                var type = item["type"]?.GetValue<string>() ?? "application/octet-stream";
+                if (item.Any(p => p.Key is not ("data" or "type")))
+                {
+                    throw SetErrorException.InvalidProperties("An upload has 'data' and 'type' only.", [.. item.Select(p => p.Key).Where(k => k is not ("data" or "type"))]);
+                }
+
+                var type = item["type"] is null ? "application/octet-stream"
+                    : item["type"] is JsonValue typeValue && typeValue.TryGetValue<string>(out var given) && given.Length is > 0 and <= 255 ? given
+                    : throw SetErrorException.InvalidProperties("'type' must be a media type string.", "type");
                 buffer.Position = 0;
                 var stored = await call.Server.Blobs.StoreAsync(call.User, buffer, type, call.CancellationToken).ConfigureAwait(false)
                     ?? throw new SetErrorException("tooLarge", "The blob is larger than maxSizeUpload.");
@@ -96,6 +131,11 @@ internal static class BlobMethods
             ["notCreated"] = notCreated.Count > 0 ? notCreated : null,
         };
     }
+
+    private static long? UnsignedOrNull(JsonNode? node)
+        => node is null ? null
+            : node is JsonValue v && v.TryGetValue<long>(out var n) && n >= 0 ? n
+            : throw SetErrorException.InvalidProperties("offset and length must be unsigned integers or null.", "data");
 
     private static async Task<JsonObject> GetAsync(MethodCall call)
     {
@@ -133,7 +173,7 @@ internal static class BlobMethods
             var count = (int)Math.Min(length ?? bytes.Length, bytes.Length - start);
             var slice = bytes.AsSpan(start, count).ToArray();
             var obj = new JsonObject { ["id"] = id };
-            var truncated = length is not null && offset + length > bytes.Length;
+            var truncated = offset > bytes.Length || (length is not null && offset + length > bytes.Length);
             foreach (var property in properties)
             {
                 switch (property)

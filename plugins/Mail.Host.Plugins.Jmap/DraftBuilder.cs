@@ -84,7 +84,7 @@ internal static class DraftBuilder
         if (input["bodyStructure"] is JsonObject structure)
         {
             message.Body = await PartAsync(call, structure, bodyValues).ConfigureAwait(false);
-            return message;
+            return CheckAttachmentSize(call, message);
         }
 
         MimeEntity? text = input["textBody"] is JsonArray { Count: > 0 } textBody ? await PartAsync(call, Single(textBody, "textBody"), bodyValues, "text/plain").ConfigureAwait(false) : null;
@@ -104,6 +104,19 @@ internal static class DraftBuilder
         }
 
         message.Body = body;
+        return CheckAttachmentSize(call, message);
+    }
+
+    /// <summary>RFC 8621 §1.3.1 maxSizeAttachmentsPerEmail: the parts made from blobs, decoded, may not add up to more.</summary>
+    private static MimeMessage CheckAttachmentSize(MethodCall call, MimeMessage message)
+    {
+        var total = message.BodyParts.OfType<MimePart>().Where(p => p.GetType() == typeof(MimePart)).Sum(p => p.Content?.Stream?.Length ?? 0);
+        var max = call.Server.Options.MaxSizeUpload;
+        if (total > max)
+        {
+            throw new SetErrorException("tooLarge", $"The attachments add up to {total} octets, over maxSizeAttachmentsPerEmail ({max}).");
+        }
+
         return message;
     }
 

@@ -31,6 +31,7 @@ internal static class IdentityMethods
                 ["bcc"] = null,
                 ["textSignature"] = string.Empty,
                 ["htmlSignature"] = string.Empty,
+                ["mayDelete"] = false,
             }, call.CancellationToken).ConfigureAwait(false);
             list = await objects.ListAsync(call.User.AccountId, JmapObjectKind.Identity, includeDestroyed: true, call.CancellationToken).ConfigureAwait(false);
         }
@@ -46,7 +47,8 @@ internal static class IdentityMethods
             obj[key] = value?.DeepClone();
         }
 
-        obj["mayDelete"] = true;
+        // The identity of the account's primary address, made by the server, stays; those the user made may go.
+        obj["mayDelete"] = entry.Value["mayDelete"] is not JsonValue may || !may.TryGetValue<bool>(out var allowed) || allowed;
         return obj;
     }
 
@@ -133,6 +135,10 @@ internal static class IdentityMethods
                 }
 
                 var current = (JsonObject)entry.Value.DeepClone();
+                var mayDelete = ToJson(entry)["mayDelete"]!.GetValue<bool>();
+                current.Remove("mayDelete");
+                current["id"] = JmapIds.Of('I', entry.Id);
+                current["mayDelete"] = mayDelete;
                 var email = current["email"]?.DeepClone();
                 if (JmapPatch.Apply(current, (JsonObject)node!) is { } problem)
                 {
@@ -144,7 +150,26 @@ internal static class IdentityMethods
                     throw SetErrorException.InvalidProperties("An identity's email cannot be changed.", "email");
                 }
 
-                await objects.UpdateAsync(call.User.AccountId, JmapObjectKind.Identity, entry, Validate(current, call, creating: false), ct).ConfigureAwait(false);
+                // id and mayDelete are the server's: a patch may repeat them but not change them.
+                if (current["id"]?.ToString() != JmapIds.Of('I', entry.Id))
+                {
+                    throw SetErrorException.InvalidProperties("'id' is set by the server.", "id");
+                }
+
+                if (current["mayDelete"] is not JsonValue m || !m.TryGetValue<bool>(out var newMayDelete) || newMayDelete != mayDelete)
+                {
+                    throw SetErrorException.InvalidProperties("'mayDelete' is set by the server.", "mayDelete");
+                }
+
+                current.Remove("id");
+                current.Remove("mayDelete");
+                var updated = Validate(current, call, creating: false);
+                if (!mayDelete)
+                {
+                    updated["mayDelete"] = false;
+                }
+
+                await objects.UpdateAsync(call.User.AccountId, JmapObjectKind.Identity, entry, updated, ct).ConfigureAwait(false);
                 result.Updated[id] = null;
             }
             catch (SetErrorException ex)
@@ -156,9 +181,15 @@ internal static class IdentityMethods
         foreach (var id in destroy)
         {
             var entry = JmapIds.TryParse('I', id, out var n) ? await objects.GetAsync(call.User.AccountId, JmapObjectKind.Identity, n, ct).ConfigureAwait(false) : null;
-            if (entry is null)
+            if (entry is null || entry.Destroyed)
             {
                 result.NotDestroyed[id] = SetErrorException.NotFound().ToJson();
+                continue;
+            }
+
+            if (!ToJson(entry)["mayDelete"]!.GetValue<bool>())
+            {
+                result.NotDestroyed[id] = new SetErrorException("forbidden", "This is the identity of the account's primary address: it cannot be destroyed (mayDelete is false).").ToJson();
                 continue;
             }
 

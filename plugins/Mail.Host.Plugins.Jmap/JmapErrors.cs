@@ -32,7 +32,7 @@ internal sealed class MethodErrorException(string type, string? description = nu
 }
 
 /// <summary>A SetError (RFC 8620 §5.3) for one object of a /set, /copy or /import.</summary>
-internal sealed class SetErrorException(string type, string? description = null, IReadOnlyList<string>? properties = null) : Exception(description ?? type)
+internal sealed class SetErrorException(string type, string? description = null, IReadOnlyList<string>? properties = null, JsonObject? extra = null) : Exception(description ?? type)
 {
     public string Type { get; } = type;
 
@@ -47,6 +47,11 @@ internal sealed class SetErrorException(string type, string? description = null,
         if (properties is { Count: > 0 })
         {
             error["properties"] = new JsonArray([.. properties.Select(p => (JsonNode)p)]);
+        }
+
+        foreach (var (key, value) in extra ?? [])
+        {
+            error[key] = value?.DeepClone();
         }
 
         return error;

@@ -446,9 +446,9 @@ internal static class MailboxMethods
             throw SetErrorException.InvalidProperties("'name' must be a non-empty string.", "name");
         }
 
-        if (name.Length > 255 || name.Contains(separator) || name.Any(char.IsControl))
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > 255 || name.Contains(separator) || name.Any(char.IsControl))
         {
-            throw SetErrorException.InvalidProperties($"'name' must be at most 255 characters, without control characters or '{separator}'.", "name");
+            throw SetErrorException.InvalidProperties($"'name' must be at most 255 octets in UTF-8 (maxSizeMailboxName), without control characters or '{separator}'.", "name");
         }
 
         return name;

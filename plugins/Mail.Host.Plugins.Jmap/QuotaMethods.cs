@@ -94,7 +94,43 @@ internal static class QuotaMethods
     {
         call.RequireAccount();
         var usage = await call.Account.GetQuotaAsync(call.CancellationToken).ConfigureAwait(false);
-        return Standard.Page(call, [.. Quotas(usage).Select(q => q["id"]!.GetValue<string>())], State(usage), canCalculateChanges: false);
+        IEnumerable<JsonObject> quotas = Quotas(usage);
+        if (call.Arguments["filter"] is JsonObject filter)
+        {
+            // RFC 9425 §4.3: name, scope, resourceType (exact) and type (one of the quota's types); all must match.
+            foreach (var (key, value) in filter)
+            {
+                var text = (value as JsonValue)?.TryGetValue<string>(out var t) == true ? t : throw MethodErrorException.InvalidArguments($"'{JmapApi.Shorten(key)}' must be a string.");
+                quotas = key switch
+                {
+                    "name" or "scope" or "resourceType" => quotas.Where(q => q[key]?.GetValue<string>() == text).ToList(),
+                    "type" => quotas.Where(q => q["types"]!.AsArray().Any(x => x?.GetValue<string>() == text)).ToList(),
+                    _ => throw new MethodErrorException("unsupportedFilter", $"'{JmapApi.Shorten(key)}' is not a Quota filter condition."),
+                };
+            }
+        }
+        else if (call.Arguments["filter"] is not null)
+        {
+            throw MethodErrorException.InvalidArguments("'filter' must be a FilterCondition object.");
+        }
+
+        var ordered = quotas.OrderBy(_ => 0);
+        if (call.Arguments["sort"] is JsonArray sort)
+        {
+            foreach (var node in sort)
+            {
+                var property = (node?["property"] as JsonValue)?.TryGetValue<string>(out var p) == true ? p : throw MethodErrorException.InvalidArguments("Each sort comparator needs a 'property'.");
+                var ascending = node!["isAscending"] is not JsonValue a || !a.TryGetValue<bool>(out var asc) || asc;
+                ordered = property switch
+                {
+                    "name" => ascending ? ordered.ThenBy(q => q["name"]!.GetValue<string>(), StringComparer.Ordinal) : ordered.ThenByDescending(q => q["name"]!.GetValue<string>(), StringComparer.Ordinal),
+                    "used" => ascending ? ordered.ThenBy(q => q["used"]!.GetValue<long>()) : ordered.ThenByDescending(q => q["used"]!.GetValue<long>()),
+                    _ => throw new MethodErrorException("unsupportedSort", $"Quotas sort by name or used, not '{JmapApi.Shorten(property)}'."),
+                };
+            }
+        }
+
+        return Standard.Page(call, [.. ordered.Select(q => q["id"]!.GetValue<string>())], State(usage), canCalculateChanges: false);
     }
 
     private static Task<JsonObject> QueryChangesAsync(MethodCall call)

@@ -62,36 +62,122 @@ internal static class SubmissionMethods
     {
         var all = await call.Server.Objects.ListAsync(call.User.AccountId, JmapObjectKind.EmailSubmission, false, call.CancellationToken).ConfigureAwait(false);
         IEnumerable<JmapObjects.Entry> matching = all;
-        if (call.OptionalObject("filter") is { } filter)
+        if (call.Arguments["filter"] is JsonObject filter)
         {
-            foreach (var (key, value) in filter)
-            {
-                var values = (value as JsonArray)?.Select(v => v?.ToString()).ToHashSet();
-                matching = key switch
-                {
-                    "identityIds" => matching.Where(e => values?.Contains(e.Value["identityId"]?.ToString()) ?? false),
-                    "emailIds" => matching.Where(e => values?.Contains(e.Value["emailId"]?.ToString()) ?? false),
-                    "threadIds" => matching.Where(e => values?.Contains(e.Value["threadId"]?.ToString()) ?? false),
-                    "undoStatus" => matching.Where(e => e.Value["undoStatus"]?.ToString() == value?.ToString()),
-                    "before" => matching.Where(e => string.CompareOrdinal(e.Value["sendAt"]?.ToString(), value?.ToString()) < 0),
-                    "after" => matching.Where(e => string.CompareOrdinal(e.Value["sendAt"]?.ToString(), value?.ToString()) >= 0),
-                    _ => throw new MethodErrorException("unsupportedFilter", $"'{key}' is not an EmailSubmission filter condition."),
-                };
-            }
+            var test = Filter(filter);
+            matching = matching.Where(test);
+        }
+        else if (call.Arguments["filter"] is not null)
+        {
+            throw MethodErrorException.InvalidArguments("'filter' must be a FilterOperator or FilterCondition object.");
         }
 
+        var comparers = new List<(string Property, bool Ascending)>();
         if (call.Arguments["sort"] is JsonArray sort)
         {
-            foreach (var comparator in sort.OfType<JsonObject>())
+            foreach (var node in sort)
             {
-                if (comparator["property"]?.ToString() is not ("emailId" or "threadId" or "sentAt"))
+                if (node is not JsonObject comparator || comparator["property"] is not JsonValue p || !p.TryGetValue<string>(out var property))
                 {
-                    throw new MethodErrorException("unsupportedSort", $"EmailSubmissions cannot be sorted by '{comparator["property"]}'.");
+                    throw MethodErrorException.InvalidArguments("Each sort comparator needs a 'property'.");
                 }
+
+                if (property is not ("emailId" or "threadId" or "sentAt"))
+                {
+                    throw new MethodErrorException("unsupportedSort", $"EmailSubmissions cannot be sorted by '{JmapApi.Shorten(property)}'.");
+                }
+
+                comparers.Add((property, comparator["isAscending"] is not JsonValue a || !a.TryGetValue<bool>(out var ascending) || ascending));
+            }
+        }
+        else if (call.Arguments["sort"] is not null)
+        {
+            throw MethodErrorException.InvalidArguments("'sort' must be an array of comparators.");
+        }
+
+        // The default order, and the tie-break of every sort, is creation order (ids grow).
+        var ordered = matching.OrderBy(_ => 0);
+        foreach (var (property, ascending) in comparers)
+        {
+            var key = property == "sentAt" ? "sendAt" : property;
+            ordered = ascending
+                ? ordered.ThenBy(e => SortKey(e, key), StringComparer.Ordinal)
+                : ordered.ThenByDescending(e => SortKey(e, key), StringComparer.Ordinal);
+        }
+
+        return [.. ordered.ThenBy(e => e.Id).Select(e => JmapIds.Of('S', e.Id))];
+    }
+
+    /// <summary>Ids sort by their kind letter and then by number (so E9 comes before E10); dates sort as written (UTC).</summary>
+    private static string SortKey(JmapObjects.Entry entry, string key)
+    {
+        var value = entry.Value[key]?.ToString() ?? string.Empty;
+        return key == "sendAt" || value.Length < 2 ? value : value[..1] + value[1..].PadLeft(20, '0');
+    }
+
+    private static Func<JmapObjects.Entry, bool> Filter(JsonObject filter)
+    {
+        if (filter["operator"] is { } op)
+        {
+            var name = (op as JsonValue)?.TryGetValue<string>(out var o) == true ? o : null;
+            if (filter["conditions"] is not JsonArray conditions || name is not ("AND" or "OR" or "NOT") || conditions.Any(c => c is not JsonObject))
+            {
+                throw MethodErrorException.InvalidArguments("A FilterOperator needs 'operator' AND, OR or NOT and an array of 'conditions'.");
+            }
+
+            var tests = conditions.Select(c => Filter((JsonObject)c!)).ToList();
+            return name switch
+            {
+                "AND" => e => tests.All(t => t(e)),
+                "OR" => e => tests.Any(t => t(e)),
+                _ => e => !tests.Any(t => t(e)),
+            };
+        }
+
+        var checks = new List<Func<JmapObjects.Entry, bool>>();
+        foreach (var (key, value) in filter)
+        {
+            switch (key)
+            {
+                case "identityIds" or "emailIds" or "threadIds":
+                    if (value is not JsonArray list || list.Any(v => v is not JsonValue x || !x.TryGetValue<string>(out _)))
+                    {
+                        throw MethodErrorException.InvalidArguments($"'{key}' must be an array of ids.");
+                    }
+
+                    var set = list.Select(v => v!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+                    var property = key[..^1];
+                    checks.Add(e => set.Contains(e.Value[property]?.ToString() ?? string.Empty));
+                    break;
+                case "undoStatus":
+                    var status = (value as JsonValue)?.TryGetValue<string>(out var u) == true ? u : null;
+                    if (status is not ("pending" or "final" or "canceled"))
+                    {
+                        throw MethodErrorException.InvalidArguments("'undoStatus' must be pending, final or canceled.");
+                    }
+
+                    checks.Add(e => e.Value["undoStatus"]?.ToString() == status);
+                    break;
+                case "before" or "after":
+                    var text = (value as JsonValue)?.TryGetValue<string>(out var d) == true ? d : null;
+                    if (text is null || !text.EndsWith('Z') || !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var date))
+                    {
+                        throw MethodErrorException.InvalidArguments($"'{key}' must be a UTCDate.");
+                    }
+
+                    var before = key == "before";
+                    checks.Add(e =>
+                    {
+                        var sendAt = DateTimeOffset.TryParse(e.Value["sendAt"]?.ToString(), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var s) ? s : DateTimeOffset.MinValue;
+                        return before ? sendAt < date : sendAt >= date;
+                    });
+                    break;
+                default:
+                    throw new MethodErrorException("unsupportedFilter", $"'{JmapApi.Shorten(key)}' is not an EmailSubmission filter condition.");
             }
         }
 
-        return [.. matching.Select(e => JmapIds.Of('S', e.Id))];
+        return e => checks.All(c => c(e));
     }
 
     private static async Task<JsonObject> QueryAsync(MethodCall call)
@@ -140,10 +226,36 @@ internal static class SubmissionMethods
             }
         }
 
-        foreach (var (id, _) in update)
+        foreach (var (id, node) in update)
         {
-            // Every submission is final as soon as it is made: it can no longer be cancelled.
-            result.NotUpdated[id] = new SetErrorException("cannotUnsend", "The message has already been sent.").ToJson();
+            var resolved = call.Request.ResolveId(id);
+            var entry = JmapIds.TryParse('S', resolved, out var number) ? await objects.GetAsync(call.User.AccountId, JmapObjectKind.EmailSubmission, number, ct).ConfigureAwait(false) : null;
+            if (entry is null || entry.Destroyed)
+            {
+                result.NotUpdated[id] = SetErrorException.NotFound().ToJson();
+                continue;
+            }
+
+            // Only undoStatus may change, and only from pending to canceled; every submission here is final as soon as
+            // it is made, so a cancel is cannotUnsend and leaving it final changes nothing.
+            var patch = node as JsonObject ?? [];
+            var other = patch.Where(p => p.Key != "undoStatus" && !JsonNode.DeepEquals(p.Value, entry.Value[p.Key])).Select(p => p.Key).ToArray();
+            if (other.Length > 0)
+            {
+                result.NotUpdated[id] = SetErrorException.InvalidProperties("Only undoStatus can be changed.", other).ToJson();
+            }
+            else if (patch["undoStatus"] is { } status && status.ToString() == "canceled")
+            {
+                result.NotUpdated[id] = new SetErrorException("cannotUnsend", "The message has already been sent.").ToJson();
+            }
+            else if (patch["undoStatus"] is { } same && same.ToString() != entry.Value["undoStatus"]?.ToString())
+            {
+                result.NotUpdated[id] = SetErrorException.InvalidProperties("undoStatus can only be set to canceled.", "undoStatus").ToJson();
+            }
+            else
+            {
+                result.Updated[id] = null;
+            }
         }
 
         foreach (var id in destroy)
@@ -208,6 +320,65 @@ internal static class SubmissionMethods
         call.Extra.Add(("Email/set", await EmailSetMethods.SetAsync(inner).ConfigureAwait(false)));
     }
 
+    private const int MaxRecipients = 1000;
+
+    private static string? EnvelopeAddress(JsonNode? address)
+        => address is JsonObject o && o["email"] is JsonValue v && v.TryGetValue<string>(out var email) ? email : null;
+
+    private static bool IsAddress(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return at > 0 && at < address.Length - 1 && !address.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '<' or '>' or ',')
+            && MailboxAddress.TryParse(address, out var parsed) && parsed.Address == address;
+    }
+
+    /// <summary>
+    /// The message without its Bcc header fields (and their folded lines); the bytes otherwise unchanged. Lines may end
+    /// in CRLF or LF; the header section ends at the first empty line.
+    /// </summary>
+    private static byte[] WithoutBcc(byte[] message)
+    {
+        using var output = new MemoryStream(message.Length);
+        var position = 0;
+        var skipping = false;
+        var removed = false;
+        while (position < message.Length)
+        {
+            var next = message.AsSpan(position).IndexOf((byte)'\n');
+            var lineEnd = next < 0 ? message.Length : position + next + 1;
+            var line = message.AsSpan(position, lineEnd - position);
+            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8))
+            {
+                break;
+            }
+
+            var folded = line[0] == (byte)' ' || line[0] == (byte)'\t';
+            if (!folded)
+            {
+                skipping = line.Length >= 4 && System.Text.Encoding.ASCII.GetString(line[..4]).Equals("bcc:", StringComparison.OrdinalIgnoreCase);
+            }
+
+            if (skipping)
+            {
+                removed = true;
+            }
+            else
+            {
+                output.Write(line);
+            }
+
+            position = lineEnd;
+        }
+
+        if (!removed)
+        {
+            return message;
+        }
+
+        output.Write(message.AsSpan(position));
+        return output.ToArray();
+    }
+
     private static async Task<(string Id, string EmailId)> CreateAsync(MethodCall call, JsonObject input)
     {
         var ct = call.CancellationToken;
@@ -227,29 +398,49 @@ internal static class SubmissionMethods
         }
 
         var message = await call.Account.ReadMessageAsync(email.Id, 0, checked((int)email.Size), ct).ConfigureAwait(false) ?? throw SetErrorException.NotFound();
+        var headers = email.Metadata.Envelope;
+        var fromHeader = headers.From.FirstOrDefault()?.Address;
+        if (string.IsNullOrEmpty(fromHeader))
+        {
+            throw new SetErrorException("invalidEmail", "The email has no From address.", ["from"]);
+        }
+
         string mailFrom;
         List<string> rcptTo;
         if (input["envelope"] is JsonObject envelope)
         {
-            mailFrom = envelope["mailFrom"]?["email"]?.ToString() ?? throw SetErrorException.InvalidProperties("envelope.mailFrom.email is required.", "envelope");
-            rcptTo = [.. (envelope["rcptTo"] as JsonArray ?? []).Select(r => r?["email"]?.ToString() ?? string.Empty)];
+            mailFrom = EnvelopeAddress(envelope["mailFrom"]) ?? throw SetErrorException.InvalidProperties("envelope.mailFrom needs an email.", "envelope");
+            if (envelope["rcptTo"] is not JsonArray recipients)
+            {
+                throw SetErrorException.InvalidProperties("envelope.rcptTo must be an array of Address objects.", "envelope");
+            }
+
+            rcptTo = [.. recipients.Select(r => EnvelopeAddress(r) ?? throw SetErrorException.InvalidProperties("Each envelope.rcptTo entry needs an email.", "envelope"))];
+            if (new[] { envelope["mailFrom"] }.Concat(recipients).Any(a => a?["parameters"] is JsonObject { Count: > 0 }))
+            {
+                throw SetErrorException.InvalidProperties(
+                    "This server offers no SMTP extensions for submissions (submissionExtensions is empty, maxDelayedSend 0): envelope parameters cannot be honoured.", "envelope");
+            }
+        }
+        else if (input["envelope"] is not null)
+        {
+            throw SetErrorException.InvalidProperties("'envelope' must be an Envelope object or null.", "envelope");
         }
         else
         {
-            mailFrom = identity.Value["email"]!.ToString();
-            var env = email.Metadata.Envelope;
-            rcptTo = [.. env.To.Concat(env.Cc).Concat(env.Bcc).Select(a => a.Address).Where(a => a.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)];
+            // RFC 8621 §7: the Sender address if there is one, else the From address; the recipients of To, Cc and Bcc.
+            mailFrom = headers.Sender.FirstOrDefault()?.Address is { Length: > 0 } sender ? sender : fromHeader;
+            rcptTo = [.. headers.To.Concat(headers.Cc).Concat(headers.Bcc).Select(a => a.Address).Where(a => a.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)];
         }
 
         if (!call.User.Principal.Addresses.Contains(mailFrom.ToLowerInvariant()))
         {
-            throw new SetErrorException("forbiddenMailFrom", $"'{mailFrom}' is not an address of this account.");
+            throw new SetErrorException("forbiddenMailFrom", $"'{JmapApi.Shorten(mailFrom)}' is not an address of this account.");
         }
 
-        var fromHeader = email.Metadata.Envelope.From.FirstOrDefault()?.Address;
-        if (fromHeader is not null && !call.User.Principal.Addresses.Contains(fromHeader.ToLowerInvariant()))
+        if (!call.User.Principal.Addresses.Contains(fromHeader.ToLowerInvariant()))
         {
-            throw new SetErrorException("forbiddenFrom", $"The email's From '{fromHeader}' is not an address of this account.");
+            throw new SetErrorException("forbiddenFrom", $"The email's From '{JmapApi.Shorten(fromHeader)}' is not an address of this account.");
         }
 
         if (rcptTo.Count == 0)
@@ -257,16 +448,19 @@ internal static class SubmissionMethods
             throw new SetErrorException("noRecipients", "The message has no recipients.");
         }
 
-        if (rcptTo.Count > 1000)
+        if (rcptTo.Count > MaxRecipients)
         {
-            throw new SetErrorException("tooManyRecipients", "At most 1000 recipients.");
+            throw new SetErrorException("tooManyRecipients", $"At most {MaxRecipients} recipients.", null, new JsonObject { ["maxRecipients"] = MaxRecipients });
         }
 
-        var invalid = rcptTo.Where(r => !MailboxAddress.TryParse(r, out var m) || !m.Address.Contains('@')).ToList();
+        var invalid = rcptTo.Where(r => !IsAddress(r)).ToList();
         if (invalid.Count > 0)
         {
-            throw new SetErrorException("invalidRecipients", "Some recipients are not valid addresses.", ["envelope"]);
+            throw new SetErrorException("invalidRecipients", "Some recipients are not valid addresses.", null, new JsonObject { ["invalidRecipients"] = Standard.Array(invalid) });
         }
+
+        // Bcc recipients get the message through the envelope; the header that names them is not sent.
+        message = WithoutBcc(message);
 
         var domains = (await call.Server.Directory.ListDomainsAsync(ct).ConfigureAwait(false)).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var local = rcptTo.Where(r => domains.Contains(r[(r.LastIndexOf('@') + 1)..])).ToList();

@@ -97,6 +97,11 @@ internal static class VacationMethods
                 }
 
                 current.Remove("id");
+                if (current.Select(p => p.Key).FirstOrDefault(k => !Properties.Contains(k)) is { } unknown)
+                {
+                    throw SetErrorException.InvalidProperties($"'{JmapApi.Shorten(unknown)}' is not a VacationResponse property.", unknown);
+                }
+
                 if (current["isEnabled"] is not JsonValue enabled || !enabled.TryGetValue<bool>(out _))
                 {
                     throw SetErrorException.InvalidProperties("'isEnabled' must be a boolean.", "isEnabled");
@@ -104,9 +109,9 @@ internal static class VacationMethods
 
                 foreach (var key in new[] { "fromDate", "toDate" })
                 {
-                    if (current[key] is { } date && (date is not JsonValue d || !d.TryGetValue<string>(out var text) || !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out _)))
+                    if (current[key] is { } date && (date is not JsonValue d || !d.TryGetValue<string>(out var text) || !text.EndsWith('Z') || !DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out _)))
                     {
-                        throw SetErrorException.InvalidProperties($"'{key}' must be a UTCDate or null.", key);
+                        throw SetErrorException.InvalidProperties($"'{key}' must be a UTCDate (ending in Z) or null.", key);
                     }
                 }
 
