@@ -213,7 +213,8 @@ internal sealed class JmapPush(JmapServer server, ILogger logger)
         public static string PushState(IReadOnlyDictionary<string, string> states)
         {
             var text = new StringBuilder();
-            foreach (var (type, state) in states.OrderBy(p => p.Key, StringComparer.Ordinal))
+            // EmailDelivery is left out: it only ever moves with Email, and a channel reports it only for deliveries.
+            foreach (var (type, state) in states.Where(p => p.Key != "EmailDelivery").OrderBy(p => p.Key, StringComparer.Ordinal))
             {
                 text.Append(type).Append('=').Append(state).Append('\n');
             }

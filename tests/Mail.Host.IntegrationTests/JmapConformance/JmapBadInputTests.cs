@@ -309,14 +309,15 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
         using var client = await server.NewUserAsync();
         var body = Encoding.UTF8.GetBytes("{\"using\":[\"urn:ietf:params:jmap:core\",\"urn:ietf:params:jmap:mail\"],\"methodCalls\":[[\"Mailbox/set\",{\"accountId\":\"" + client.AccountId + "\",\"create\":{\"c\":{\"name\":\"a\\ud800b\\u0000\"}}},\"s\"]]}");
         var (status, _, response) = await client.PostRawAsync(body);
+        var text = response?.ToJsonString() ?? "(no body)";
         if (status == HttpStatusCode.OK)
         {
-            Assert.Equal("invalidProperties", response!["methodResponses"]![0]![1]!["notCreated"]!["c"]!["type"]!.GetValue<string>());
+            Assert.True(response!["methodResponses"]![0]![1]!["notCreated"]?["c"]?["type"]?.GetValue<string>() == "invalidProperties", text);
         }
         else
         {
-            Assert.Equal(HttpStatusCode.BadRequest, status);
-            Assert.Equal("urn:ietf:params:jmap:error:notJSON", response!["type"]!.GetValue<string>());
+            Assert.True(status == HttpStatusCode.BadRequest, $"{status}: {text}");
+            Assert.True(response?["type"]?.GetValue<string>() == "urn:ietf:params:jmap:error:notJSON", text);
         }
 
         await AssertStillAnsweringAsync(client);
