@@ -39,7 +39,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.1: "notJSON: ... the request did not parse as I-JSON."
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         await AssertProblemAsync(client, Encoding.UTF8.GetBytes(body), "urn:ietf:params:jmap:error:notJSON");
     }
 
@@ -51,7 +51,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.1: "notJSON: The content type of the request was not application/json"
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         await AssertProblemAsync(client, Encoding.UTF8.GetBytes("{\"using\":[],\"methodCalls\":[]}"), "urn:ietf:params:jmap:error:notJSON", contentType);
     }
 
@@ -60,7 +60,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.1: the content type must be application/json.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         using var content = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"using\":[],\"methodCalls\":[]}"));
         using var response = await client.Http.PostAsync("/jmap/api/", content);
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -73,7 +73,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.1: unknownCapability.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         await AssertProblemAsync(client, Encoding.UTF8.GetBytes("{\"using\":[\"urn:ietf:params:jmap:core\",\"urn:ietf:params:jmap:calendars-not-here\"],\"methodCalls\":[]}"), "urn:ietf:params:jmap:error:unknownCapability");
     }
 
@@ -150,7 +150,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.2: "invalidArguments: One of the arguments is of the wrong type"
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var id = JsonNode.Parse(idJson);
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/get", new JsonObject { ["ids"] = new JsonArray(id) }));
         Assert.Equal("invalidArguments", await client.ErrorAsync("Email/get", new JsonObject { ["ids"] = new JsonArray(id!.DeepClone()) }));
@@ -169,7 +169,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.5 / RFC 8621 §2.3: filter conditions have types; a value of another type is invalidArguments.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/query", new JsonObject { ["filter"] = new JsonObject { [condition] = JsonNode.Parse(valueJson) } }));
         await AssertStillAnsweringAsync(client);
     }
@@ -182,7 +182,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.5: sort is Comparator[] with property (String), isAscending (Boolean), collation (String).
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/query", new JsonObject { ["sort"] = new JsonArray(JsonNode.Parse(comparatorJson)) }));
         Assert.Equal("invalidArguments", await client.ErrorAsync("Email/query", new JsonObject { ["sort"] = new JsonArray(JsonNode.Parse(comparatorJson)) }));
         await AssertStillAnsweringAsync(client);
@@ -193,7 +193,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.5: "sort: Comparator[]|null"
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/query", new JsonObject { ["sort"] = "name" }));
         Assert.Equal("invalidArguments", await client.ErrorAsync("Email/query", new JsonObject { ["sort"] = new JsonObject() }));
     }
@@ -218,7 +218,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // Issue item 7: a 10 MB property name is over maxSizeRequest (10,000,000 bytes): limit, naming maxSizeRequest.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var body = Encoding.UTF8.GetBytes("{\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":[[\"Core/echo\",{\"" + new string('k', 10 * 1024 * 1024) + "\":1},\"c\"]]}");
         var (status, _, problem) = await client.PostRawAsync(body);
         Assert.Equal(HttpStatusCode.BadRequest, status);
@@ -233,7 +233,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // Issue item 7: deep nesting is refused as a request error, not a stack overflow.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var body = "{\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":[[\"Core/echo\",{\"x\":" + new string('[', depth) + new string(']', depth) + "},\"c\"]]}";
         await AssertProblemAsync(client, Encoding.UTF8.GetBytes(body), "urn:ietf:params:jmap:error:notJSON");
     }
@@ -267,7 +267,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.3: "methodCalls: Invocation[]"; an Invocation is a tuple of 3 elements.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         await AssertProblemAsync(client, Encoding.UTF8.GetBytes("{\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":[" + call + "]}"), "urn:ietf:params:jmap:error:notRequest");
     }
 
@@ -293,7 +293,7 @@ public sealed class JmapBadInputTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.1: the API is used with POST.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         using var get = await client.Http.GetAsync("/jmap/api/");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
         using var put = await client.Http.PutAsync("/jmap/api/", new StringContent("{}", Encoding.UTF8, "application/json"));

@@ -13,6 +13,31 @@ public static class PartAHelpers
     public const string MailCapability = "urn:ietf:params:jmap:mail";
     public const string BlobCapability = "urn:ietf:params:jmap:blob";
 
+    private static readonly SemaphoreSlim SharedGate = new(1, 1);
+    private static (JmapTestServer Server, JmapClient Client)? shared;
+
+    /// <summary>
+    /// One account shared by the tests that only send bad input and read errors (they change nothing a test could
+    /// see), so a long list of cases does not create an account each.
+    /// </summary>
+    public static async Task<JmapClient> SharedClientAsync(this JmapTestServer server)
+    {
+        await SharedGate.WaitAsync();
+        try
+        {
+            if (shared is not { } current || current.Server != server)
+            {
+                shared = (server, await server.NewUserAsync("shared"));
+            }
+
+            return shared.Value.Client;
+        }
+        finally
+        {
+            SharedGate.Release();
+        }
+    }
+
     /// <summary>A method call triple.</summary>
     public static JsonArray Call(string name, JsonObject arguments, string id) => new(name, arguments, id);
 

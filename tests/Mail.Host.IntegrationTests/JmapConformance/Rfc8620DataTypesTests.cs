@@ -40,7 +40,7 @@ public sealed partial class Rfc8620DataTypesTests(DeploymentFixture fixture)
     {
         // RFC 8620 §1.2: ids are 1-255 URL-safe base64 characters; anything else can name no object.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var mailbox = await client.OkAsync("Mailbox/get", new JsonObject { ["ids"] = new JsonArray(id) });
         Assert.Equal(id, Assert.Single(mailbox["notFound"]!.AsArray())!.GetValue<string>());
         var email = await client.OkAsync("Email/get", new JsonObject { ["ids"] = new JsonArray(id) });
@@ -54,7 +54,7 @@ public sealed partial class Rfc8620DataTypesTests(DeploymentFixture fixture)
     {
         // RFC 8620 §1.2: "a maximum of 255 octets"
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var id = "M" + new string('1', 255);
         var result = await client.OkAsync("Mailbox/get", new JsonObject { ["ids"] = new JsonArray(id) });
         Assert.Single(result["notFound"]!.AsArray());
@@ -69,7 +69,7 @@ public sealed partial class Rfc8620DataTypesTests(DeploymentFixture fixture)
     {
         // RFC 8620 §1.3: an Int is in the range -2^53+1 <= value <= 2^53-1; an UnsignedInt is 0 <= value <= 2^53-1.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/query", new JsonObject { [argument] = value }));
     }
 

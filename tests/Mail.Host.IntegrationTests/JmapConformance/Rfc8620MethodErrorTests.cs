@@ -25,7 +25,7 @@ public sealed class Rfc8620MethodErrorTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.2: "invalidArguments ... An optional 'description' property MAY be present to help debug"
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var response = await client.CallOneAsync("Mailbox/get", new JsonObject { ["ids"] = 42 });
         Assert.Equal("invalidArguments", ErrorType(response));
         Assert.False(string.IsNullOrWhiteSpace(response[1]!["description"]?.GetValue<string>()));
@@ -36,7 +36,7 @@ public sealed class Rfc8620MethodErrorTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.1: accountId is a required argument of /get.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var responses = await client.CallsAsync(Call("Mailbox/get", new JsonObject { ["ids"] = null }, "g"));
         Assert.Equal("invalidArguments", ErrorType(responses[0]));
     }
@@ -51,7 +51,7 @@ public sealed class Rfc8620MethodErrorTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.2: "accountNotFound: The accountId does not correspond to a valid account."
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var args = new JsonObject { ["accountId"] = "A999999999", ["ids"] = new JsonArray(), ["sinceState"] = "x" };
         if (method.EndsWith("/query", StringComparison.Ordinal))
         {
@@ -92,7 +92,7 @@ public sealed class Rfc8620MethodErrorTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.2: the method name is a String; "mailbox/get" is not "Mailbox/get".
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var responses = await client.CallsAsync(Call("mailbox/GET", new JsonObject { ["accountId"] = client.AccountId }, "g"));
         Assert.Equal("unknownMethod", ErrorType(responses[0]));
     }
@@ -102,7 +102,7 @@ public sealed class Rfc8620MethodErrorTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.2: "invalidArguments: One of the arguments is of the wrong type or otherwise invalid, or a required argument is missing."
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/get", new JsonObject { ["ids"] = new JsonObject() }));
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/set", new JsonObject { ["create"] = new JsonArray() }));
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/query", new JsonObject { ["filter"] = "inbox" }));

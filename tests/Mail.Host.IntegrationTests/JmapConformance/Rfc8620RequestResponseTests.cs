@@ -74,7 +74,7 @@ public sealed class Rfc8620RequestResponseTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.1: the request is "application/json"; a charset=utf-8 parameter is the same type.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var body = Encoding.UTF8.GetBytes("{\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":[[\"Core/echo\",{},\"c\"]]}");
         var (status, mediaType, response) = await client.PostRawAsync(body, "application/json; charset=utf-8");
         Assert.Equal(HttpStatusCode.OK, status);
@@ -95,7 +95,7 @@ public sealed class Rfc8620RequestResponseTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.1: "urn:ietf:params:jmap:error:notRequest: The request parsed as JSON but did not match the type signature of the Request object."
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var (status, mediaType, problem) = await client.PostRawAsync(Encoding.UTF8.GetBytes(body));
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("application/problem+json", mediaType);
@@ -109,7 +109,7 @@ public sealed class Rfc8620RequestResponseTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.1: "unknownCapability: The client included a capability in the 'using' property of the request that the server does not support."
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var (status, _, problem) = await client.PostAsync(new JsonObject { ["using"] = new JsonArray(Core, "urn:example:frobnicate"), ["methodCalls"] = new JsonArray() });
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("urn:ietf:params:jmap:error:unknownCapability", problem!["type"]!.GetValue<string>());
@@ -121,7 +121,7 @@ public sealed class Rfc8620RequestResponseTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.1: "notJSON: The content type of the request was not application/json or the request did not parse as I-JSON."
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var body = Encoding.UTF8.GetBytes("{\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":[[\"Core/echo\",{\"s\":\"X\"},\"c\"]]}");
         body[Array.IndexOf(body, (byte)'X')] = 0xFF;
         var (status, _, problem) = await client.PostRawAsync(body);
@@ -134,7 +134,7 @@ public sealed class Rfc8620RequestResponseTests(DeploymentFixture fixture)
     {
         // RFC 8620 §3.6.1: notJSON for a request that does not parse as I-JSON.
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var (status, _, problem) = await client.PostRawAsync([]);
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("urn:ietf:params:jmap:error:notJSON", problem!["type"]!.GetValue<string>());

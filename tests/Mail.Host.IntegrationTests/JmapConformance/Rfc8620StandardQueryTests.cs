@@ -103,7 +103,7 @@ public sealed class Rfc8620StandardQueryTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.5: "limit: UnsignedInt|null ... If a negative value is given, the call MUST be rejected with an invalidArguments error."
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         Assert.Equal("invalidArguments", await client.ErrorAsync("Mailbox/query", new JsonObject { ["limit"] = -1 }));
         Assert.Equal("invalidArguments", await client.ErrorAsync("Email/query", new JsonObject { ["limit"] = -1 }));
     }
@@ -164,7 +164,7 @@ public sealed class Rfc8620StandardQueryTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.5: "unsupportedFilter: The filter is syntactically valid, but the server cannot process it."
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         Assert.Equal("unsupportedFilter", await client.ErrorAsync(method, new JsonObject { ["filter"] = new JsonObject { [condition] = "blue" } }));
     }
 
@@ -173,7 +173,7 @@ public sealed class Rfc8620StandardQueryTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.5: FilterOperator's operator is "AND" | "OR" | "NOT".
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var filter = new JsonObject { ["operator"] = "XOR", ["conditions"] = new JsonArray(new JsonObject { ["subject"] = "a" }) };
         Assert.Equal("unsupportedFilter", await client.ErrorAsync("Email/query", new JsonObject { ["filter"] = filter }));
         Assert.Equal("unsupportedFilter", await client.ErrorAsync("Mailbox/query", new JsonObject { ["filter"] = new JsonObject { ["operator"] = "XOR", ["conditions"] = new JsonArray() } }));
@@ -186,7 +186,7 @@ public sealed class Rfc8620StandardQueryTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.5: "unsupportedSort: The sort is syntactically valid, but includes a property the server does not support sorting on"
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         Assert.Equal("unsupportedSort", await client.ErrorAsync(method, new JsonObject { ["sort"] = new JsonArray(new JsonObject { ["property"] = "colour" }) }));
     }
 
@@ -195,7 +195,7 @@ public sealed class Rfc8620StandardQueryTests(DeploymentFixture fixture)
     {
         // RFC 8620 §5.5: "collation ... If the server does not support ... the collation algorithm, it MUST reject with unsupportedSort"
         var server = await JmapTestServer.GetAsync(fixture);
-        using var client = await server.NewUserAsync();
+        var client = await server.SharedClientAsync();
         var sort = new JsonArray(new JsonObject { ["property"] = "subject", ["collation"] = "i;klingon" });
         Assert.Equal("unsupportedSort", await client.ErrorAsync("Email/query", new JsonObject { ["sort"] = sort }));
     }
