@@ -124,6 +124,19 @@ public sealed class Rfc8620SessionTests(DeploymentFixture fixture)
     }
 
     [Fact]
+    public async Task Rfc8620_2_the_advertised_apiUrl_and_uploadUrl_are_where_the_api_and_uploads_answer()
+    {
+        // RFC 8620 §2: "apiUrl: The URL to use for JMAP API requests"; "uploadUrl: The URL endpoint to use when uploading files"
+        var server = await JmapTestServer.GetAsync(fixture);
+        using var client = await server.NewUserAsync();
+        using var api = await client.Http.PostAsync(client.Session["apiUrl"]!.GetValue<string>(), new StringContent("{\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":[[\"Core/echo\",{\"a\":1},\"c\"]]}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, api.StatusCode);
+        var upload = client.Session["uploadUrl"]!.GetValue<string>().Replace("{accountId}", client.AccountId);
+        using var uploaded = await client.Http.PostAsync(upload, new ByteArrayContent([1, 2, 3]));
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+    }
+
+    [Fact]
     public async Task Rfc8620_2_the_session_resource_is_not_cached()
     {
         // RFC 8620 §2: the session changes; a client fetches it again when sessionState differs, so it must not be cached stale.

@@ -94,6 +94,40 @@ public sealed class Rfc8620StandardChangesTests(DeploymentFixture fixture)
         Assert.DoesNotContain(id, Ids(result["updated"]));
     }
 
+    [Fact]
+    public async Task Rfc8620_5_2_email_changes_page_with_maxChanges_and_every_delivery_is_seen_once()
+    {
+        // RFC 8620 §5.2: "If there are more changes than maxChanges, the server MUST return hasMoreChanges: true"; newState continues.
+        var server = await JmapTestServer.GetAsync(fixture);
+        using var client = await server.NewUserAsync();
+        var state = (await client.OkAsync("Email/get", new JsonObject { ["ids"] = new JsonArray() }))["state"]!.GetValue<string>();
+        var delivered = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            delivered.Add(await server.DeliverAndFindAsync(client, "Paging " + i));
+        }
+
+        var seen = new List<string>();
+        var sawMore = false;
+        for (var round = 0; round < 10; round++)
+        {
+            var result = await client.OkAsync("Email/changes", new JsonObject { ["sinceState"] = state, ["maxChanges"] = 1 });
+            var created = Ids(result["created"]);
+            Assert.True(created.Count + result["updated"]!.AsArray().Count + result["destroyed"]!.AsArray().Count <= 1, result.ToJsonString());
+            seen.AddRange(created);
+            state = result["newState"]!.GetValue<string>();
+            if (!result["hasMoreChanges"]!.GetValue<bool>())
+            {
+                break;
+            }
+
+            sawMore = true;
+        }
+
+        Assert.True(sawMore);
+        Assert.Equal(delivered.Order(), seen.Order());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-3)]

@@ -228,6 +228,25 @@ public sealed class Rfc8887WebSocketTests(DeploymentFixture fixture)
     }
 
     [Fact]
+    public async Task Rfc8887_4_3_4_a_message_over_maxSizeRequest_is_the_limit_RequestError()
+    {
+        // RFC 8887 §4.3.4 with RFC 8620 §3.6.1: "limit ... the 'limit' property MUST name the limit".
+        var server = await JmapTestServer.GetAsync(fixture);
+        using var client = await server.NewUserAsync();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var socket = await client.ConnectWebSocketAsync(cancel.Token);
+        var max = client.CoreLimit("maxSizeRequest");
+        var huge = "{\"@type\":\"Request\",\"id\":\"big\",\"using\":[\"urn:ietf:params:jmap:core\"],\"methodCalls\":[[\"Core/echo\",{\"s\":\"" + new string('x', (int)max) + "\"},\"c\"]]}";
+        await socket.SendTextAsync(huge, cancel.Token);
+        var error = await socket.ReceiveJsonAsync(cancel.Token);
+        Assert.Equal("RequestError", error["@type"]!.GetValue<string>());
+        Assert.Equal("urn:ietf:params:jmap:error:limit", error["type"]!.GetValue<string>());
+        Assert.Equal("maxSizeRequest", error["limit"]!.GetValue<string>());
+        await socket.SendJsonAsync(EchoRequest("small"), cancel.Token);
+        Assert.Equal("small", (await socket.ReceiveJsonAsync(cancel.Token))["requestId"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Rfc8887_4_3_a_binary_frame_is_a_RequestError()
     {
         // RFC 8887 §4.3: JMAP messages are text frames holding JSON.
