@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 
 namespace Mail.Host.Plugins.Jmap;
 
-/// <summary>Blob/upload, Blob/get and Blob/lookup (RFC 9404).</summary>
+/// <summary>Blob/copy (RFC 8620 §6.3), and Blob/upload, Blob/get and Blob/lookup (RFC 9404).</summary>
 internal static class BlobMethods
 {
     public static void Register(JmapMethods methods)
@@ -12,6 +12,50 @@ internal static class BlobMethods
         methods.Add(JmapCapabilities.Blob, "Blob/upload", UploadAsync);
         methods.Add(JmapCapabilities.Blob, "Blob/get", GetAsync);
         methods.Add(JmapCapabilities.Blob, "Blob/lookup", LookupAsync);
+        methods.Add(JmapCapabilities.Core, "Blob/copy", CopyAsync);
+    }
+
+    /// <summary>
+    /// RFC 8620 §6.3. A user sees one account, so both accounts are that one (any other is not found): a blob the
+    /// account has is already there and is reported copied under its own id.
+    /// </summary>
+    private static async Task<JsonObject> CopyAsync(MethodCall call)
+    {
+        call.RequireAccount("fromAccountId");
+        if (call.Arguments["fromAccountId"] is null)
+        {
+            throw MethodErrorException.InvalidArguments("'fromAccountId' is required.");
+        }
+
+        call.RequireAccount();
+        var ids = call.OptionalIds("blobIds") ?? throw MethodErrorException.InvalidArguments("'blobIds' is required.");
+        if (ids.Count > call.Server.Options.MaxObjectsInSet)
+        {
+            throw new MethodErrorException("requestTooLarge", $"At most {call.Server.Options.MaxObjectsInSet} blobIds (maxObjectsInSet).");
+        }
+
+        var copied = new JsonObject();
+        var notCopied = new JsonObject();
+        foreach (var id in ids.Distinct())
+        {
+            using var blob = await call.Server.Blobs.OpenAsync(call.User, id, call.CancellationToken).ConfigureAwait(false);
+            if (blob is null)
+            {
+                notCopied[id] = SetErrorException.NotFound($"There is no blob '{JmapApi.Shorten(id)}' in this account.").ToJson();
+            }
+            else
+            {
+                copied[id] = id;
+            }
+        }
+
+        return new JsonObject
+        {
+            ["fromAccountId"] = call.User.AccountKey,
+            ["accountId"] = call.User.AccountKey,
+            ["copied"] = copied.Count > 0 ? copied : null,
+            ["notCopied"] = notCopied.Count > 0 ? notCopied : null,
+        };
     }
 
     private static async Task<JsonObject> UploadAsync(MethodCall call)

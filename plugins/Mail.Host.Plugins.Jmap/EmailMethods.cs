@@ -267,12 +267,9 @@ internal static class EmailMethods
 
             foreach (var item in array)
             {
-                if (item is not JsonObject comparator || comparator["property"] is not JsonValue p || !p.TryGetValue<string>(out var property))
-                {
-                    throw MethodErrorException.InvalidArguments("Each sort item must be a Comparator with a 'property'.");
-                }
-
-                var descending = comparator["isAscending"] is JsonValue a && a.TryGetValue<bool>(out var ascending) && !ascending;
+                var (property, ascending) = Standard.Comparator(item);
+                var comparator = (JsonObject)item!;
+                var descending = !ascending;
                 MailSortKey key = property switch
                 {
                     "receivedAt" => MailSortKey.ReceivedAt,

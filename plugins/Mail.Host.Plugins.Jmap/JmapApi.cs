@@ -100,6 +100,11 @@ internal sealed class JmapApi(JmapServer server)
     /// <returns>The Response object, or the request-level problem.</returns>
     public async Task<(JsonObject? Response, Problem? Problem)> ProcessAsync(JmapUser user, ReadOnlyMemory<byte> body, CancellationToken cancellationToken, bool webSocket = false)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            return (null, new Problem(JmapProblem.NotJson, "The request is not valid UTF-8."));
+        }
+
         JsonNode? root;
         try
         {
@@ -322,6 +327,10 @@ internal sealed class JmapApi(JmapServer server)
                     Materialize(item);
                 }
 
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                // Decodes the string once: an escaped lone surrogate is not I-JSON and fails here, not in a method.
+                _ = value.GetValue<string>();
                 break;
         }
     }

@@ -37,6 +37,13 @@ internal sealed class JmapAuth(JmapServer server)
 
             if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) && TryDecodeBasic(header["Basic ".Length..].Trim(), out var name, out var password))
             {
+                // A password in the clear only over TLS, from a loopback client (a local proxy, tests), or when the
+                // manifest allows it (AllowPlaintextAuth).
+                if (!http.Request.IsHttps && !server.Options.AllowPlaintextAuth && http.Connection.RemoteIpAddress is { } remote && !System.Net.IPAddress.IsLoopback(remote))
+                {
+                    return new(null, StatusCodes.Status403Forbidden, "HTTP Basic credentials are accepted only over https (or from a loopback client, or with AllowPlaintextAuth); use https or a bearer token.");
+                }
+
                 return await BasicAsync(name, password, http.RequestAborted).ConfigureAwait(false);
             }
         }

@@ -40,6 +40,12 @@ internal sealed class JmapOptions
     /// </summary>
     public bool AllowHttpPushToLoopback { get; init; }
 
+    /// <summary>
+    /// Whether HTTP Basic credentials are accepted over plain http from a client that is not on a loopback address
+    /// (a TLS-terminating proxy on another machine); otherwise Basic needs https, or a loopback client.
+    /// </summary>
+    public bool AllowPlaintextAuth { get; init; }
+
     /// <summary>Reads the settings, falling back to the defaults for every key not given.</summary>
     /// <param name="settings">The plugin's section.</param>
     /// <returns>The options.</returns>
@@ -60,6 +66,7 @@ internal sealed class JmapOptions
             TokenLifetimeSeconds = (int)Read(settings, nameof(TokenLifetimeSeconds), defaults.TokenLifetimeSeconds),
             VacationReplyIntervalSeconds = (int)Read(settings, nameof(VacationReplyIntervalSeconds), defaults.VacationReplyIntervalSeconds),
             AllowHttpPushToLoopback = ReadBool(settings, nameof(AllowHttpPushToLoopback)),
+            AllowPlaintextAuth = ReadBool(settings, nameof(AllowPlaintextAuth)),
         };
     }
 

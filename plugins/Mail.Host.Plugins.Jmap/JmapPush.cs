@@ -20,6 +20,9 @@ namespace Mail.Host.Plugins.Jmap;
 /// </summary>
 internal sealed class JmapPush(JmapServer server, ILogger logger)
 {
+    /// <summary>The longest EventSource ping interval; a larger request is lowered to it (RFC 8620 §7.3).</summary>
+    public const int MaxPingSeconds = 3600;
+
     private readonly ILogger log = logger;
 
     private readonly ConcurrentDictionary<ulong, Action<string>?> objectListeners = new();
@@ -65,10 +68,16 @@ internal sealed class JmapPush(JmapServer server, ILogger logger)
 
         var pingText = query["ping"].ToString();
         var ping = 0;
-        if (pingText.Length > 0 && (!int.TryParse(pingText, NumberStyles.None, CultureInfo.InvariantCulture, out ping) || ping > 3600))
+        if (pingText.Length > 0)
         {
-            await JmapProblem.WriteHttpAsync(http, 400, "'ping' must be a whole number of seconds from 0 to 3600.").ConfigureAwait(false);
-            return;
+            if (!ulong.TryParse(pingText, NumberStyles.None, CultureInfo.InvariantCulture, out var requestedPing))
+            {
+                await JmapProblem.WriteHttpAsync(http, 400, "'ping' must be a whole number of seconds (0 for no pings).").ConfigureAwait(false);
+                return;
+            }
+
+            // RFC 8620 §7.3: the server may bound the interval; the ping events report the one used.
+            ping = (int)Math.Min(requestedPing, MaxPingSeconds);
         }
 
         http.Response.ContentType = "text/event-stream";
@@ -194,9 +203,51 @@ internal sealed class JmapPush(JmapServer server, ILogger logger)
         /// <summary>The types to report; null for all.</summary>
         public HashSet<string>? Types { get; set; }
 
-        public static async Task<Channel> OpenAsync(JmapPush push, JmapServer server, JmapUser user, HashSet<string>? types, Func<JsonObject, Task> send, CancellationToken cancellationToken)
+        /// <summary>Whether each StateChange carries a <c>pushState</c> (RFC 8887 §4.3.5.1, the WebSocket transport).</summary>
+        public bool WithPushState { get; init; }
+
+        /// <summary>
+        /// A short token for every state of the account at once: equal tokens mean nothing changed (RFC 8887's pushState
+        /// "encodes the entire server state visible to the user").
+        /// </summary>
+        public static string PushState(IReadOnlyDictionary<string, string> states)
         {
-            var channel = new Channel(push, server, user, types, send, cancellationToken);
+            var text = new StringBuilder();
+            // EmailDelivery is left out: it only ever moves with Email, and a channel reports it only for deliveries.
+            foreach (var (type, state) in states.Where(p => p.Key != "EmailDelivery").OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                text.Append(type).Append('=').Append(state).Append('\n');
+            }
+
+            return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..20].ToLowerInvariant();
+        }
+
+        /// <summary>
+        /// RFC 8887 §4.3.5.2: given the pushState a client last saw, sends the states (of the types asked for) when the
+        /// account moved on since, and nothing when it did not.
+        /// </summary>
+        public async Task SendSinceAsync(string pushState)
+        {
+            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var states = await JmapStates.AllAsync(server, user.AccountId, cancellationToken).ConfigureAwait(false);
+                lastSent = states;
+                if (PushState(states) != pushState)
+                {
+                    var filtered = states.Where(p => Types is null || Types.Contains(p.Key)).ToDictionary();
+                    await send(StateChange(filtered)).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+
+        public static async Task<Channel> OpenAsync(JmapPush push, JmapServer server, JmapUser user, HashSet<string>? types, Func<JsonObject, Task> send, CancellationToken cancellationToken, bool withPushState = false)
+        {
+            var channel = new Channel(push, server, user, types, send, cancellationToken) { WithPushState = withPushState };
             channel.lastSent = await JmapStates.AllAsync(server, user.AccountId, cancellationToken).ConfigureAwait(false);
             channel.subscription = await server.Engine.SubscribeAsync(user.AccountId, async (notification, ct) =>
             {
@@ -277,13 +328,22 @@ internal sealed class JmapPush(JmapServer server, ILogger logger)
             }
         }
 
-        private JsonObject StateChange(Dictionary<string, string> states) => new()
+        private JsonObject StateChange(Dictionary<string, string> states)
         {
-            ["@type"] = "StateChange",
-            ["changed"] = new JsonObject
+            var change = new JsonObject
             {
-                [user.AccountKey] = new JsonObject(states.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
-            },
-        };
+                ["@type"] = "StateChange",
+                ["changed"] = new JsonObject
+                {
+                    [user.AccountKey] = new JsonObject(states.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value))),
+                },
+            };
+            if (WithPushState && lastSent is not null)
+            {
+                change["pushState"] = PushState(lastSent);
+            }
+
+            return change;
+        }
     }
 }

@@ -78,11 +78,14 @@ internal sealed class JmapWebSocketSession(JmapServer server, JmapApi api, JmapP
         JsonObject? obj;
         try
         {
-            obj = JsonNode.Parse(message) as JsonObject;
+            obj = JsonNode.Parse(message, documentOptions: new JsonDocumentOptions { MaxDepth = 128 }) as JsonObject;
+
+            // Reading the members finds a duplicate name (not I-JSON) here rather than later.
+            _ = obj?.Count;
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
         {
-            await SendErrorAsync(null, JmapProblem.NotJson, "The message is not valid JSON: " + ex.Message, null, cancellationToken).ConfigureAwait(false);
+            await SendErrorAsync(null, JmapProblem.NotJson, "The message is not valid I-JSON: " + ex.Message, null, cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -124,16 +127,16 @@ internal sealed class JmapWebSocketSession(JmapServer server, JmapApi api, JmapP
 
                 if (channel is null)
                 {
-                    channel = await JmapPush.Channel.OpenAsync(push, server, user, types, change => SendAsync(change, CancellationToken.None), cancellationToken).ConfigureAwait(false);
+                    channel = await JmapPush.Channel.OpenAsync(push, server, user, types, change => SendAsync(change, CancellationToken.None), cancellationToken, withPushState: true).ConfigureAwait(false);
                 }
                 else
                 {
                     channel.Types = types;
                 }
 
-                if (obj["pushState"] is not null)
+                if (obj["pushState"] is JsonValue pushStateValue && pushStateValue.TryGetValue<string>(out var pushState))
                 {
-                    await channel.SendCurrentAsync().ConfigureAwait(false);
+                    await channel.SendSinceAsync(pushState).ConfigureAwait(false);
                 }
 
                 break;

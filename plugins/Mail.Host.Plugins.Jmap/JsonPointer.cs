@@ -18,7 +18,8 @@ internal static class JsonPointer
         result = null;
         if (pointer.Length == 0)
         {
-            result = root;
+            // The whole result, as a copy: the caller puts it into another document.
+            result = root?.DeepClone();
             return true;
         }
 

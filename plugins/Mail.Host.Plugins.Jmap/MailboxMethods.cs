@@ -8,6 +8,8 @@ internal static class MailboxMethods
 {
     private static readonly string[] Properties = ["id", "name", "parentId", "role", "sortOrder", "totalEmails", "unreadEmails", "totalThreads", "unreadThreads", "myRights", "isSubscribed"];
 
+    private static readonly string[] ServerSet = ["id", "totalEmails", "unreadEmails", "totalThreads", "unreadThreads", "myRights"];
+
     public static void Register(JmapMethods methods)
     {
         methods.Add(JmapCapabilities.Mail, "Mailbox/get", GetAsync);
@@ -170,18 +172,18 @@ internal static class MailboxMethods
 
         var sorted = matching.ToList();
         var comparers = new List<Comparison<Mailbox>>();
-        if (call.Arguments["sort"] is JsonArray sort)
+        if (call.Arguments["sort"] is { } sortNode)
         {
+            if (sortNode is not JsonArray sort)
+            {
+                throw MethodErrorException.InvalidArguments("'sort' must be an array of Comparators or null.");
+            }
+
             foreach (var item in sort)
             {
-                if (item is not JsonObject comparator || comparator["property"]?.GetValueKind() != System.Text.Json.JsonValueKind.String)
-                {
-                    throw MethodErrorException.InvalidArguments("Each sort item must be a Comparator with a 'property'.");
-                }
-
-                var ascending = comparator["isAscending"]?.GetValue<bool>() ?? true;
+                var (property, ascending) = Standard.Comparator(item);
                 var sign = ascending ? 1 : -1;
-                Comparison<Mailbox> comparison = comparator["property"]!.GetValue<string>() switch
+                Comparison<Mailbox> comparison = property switch
                 {
                     "name" => (a, b) => sign * string.Compare(LeafName(a, separator), LeafName(b, separator), StringComparison.OrdinalIgnoreCase),
                     "sortOrder" => (a, b) => sign * Order(a).CompareTo(Order(b)),
@@ -209,13 +211,19 @@ internal static class MailboxMethods
         return [.. sorted.Select(m => JmapIds.Mailbox(m.Id))];
     }
 
+    private static string FilterString(string key, JsonNode value)
+        => value is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw MethodErrorException.InvalidArguments($"The filter condition '{key}' must be a string.");
+
+    private static bool FilterBool(string key, JsonNode? value)
+        => value is JsonValue v && v.TryGetValue<bool>(out var b) ? b : throw MethodErrorException.InvalidArguments($"The filter condition '{key}' must be a boolean.");
+
     private static bool Matches(Mailbox mailbox, JsonObject filter, char separator)
     {
         if (filter["operator"] is { } op)
         {
             var conditions = filter["conditions"] as JsonArray ?? throw MethodErrorException.InvalidArguments("A FilterOperator needs 'conditions'.");
             var results = conditions.Select(c => c is JsonObject o ? Matches(mailbox, o, separator) : throw MethodErrorException.InvalidArguments("Conditions must be objects.")).ToList();
-            return op.GetValue<string>() switch
+            return FilterString("operator", op) switch
             {
                 "AND" => results.All(r => r),
                 "OR" => results.Any(r => r),
@@ -228,11 +236,11 @@ internal static class MailboxMethods
         {
             var ok = key switch
             {
-                "parentId" => value is null ? mailbox.ParentId is null : JmapIds.TryParse('M', value.GetValue<string>(), out var p) && mailbox.ParentId == p,
-                "name" => LeafName(mailbox, separator).Contains(value?.GetValue<string>() ?? string.Empty, StringComparison.OrdinalIgnoreCase),
-                "role" => value is null ? mailbox.Role == MailboxRole.None : Role(mailbox.Role) == value.GetValue<string>(),
-                "hasAnyRole" => (mailbox.Role != MailboxRole.None) == (value?.GetValue<bool>() ?? false),
-                "isSubscribed" => mailbox.IsSubscribed == (value?.GetValue<bool>() ?? false),
+                "parentId" => value is null ? mailbox.ParentId is null : JmapIds.TryParse('M', FilterString(key, value), out var p) && mailbox.ParentId == p,
+                "name" => LeafName(mailbox, separator).Contains(value is null ? string.Empty : FilterString(key, value), StringComparison.OrdinalIgnoreCase),
+                "role" => value is null ? mailbox.Role == MailboxRole.None : Role(mailbox.Role) == FilterString(key, value),
+                "hasAnyRole" => (mailbox.Role != MailboxRole.None) == FilterBool(key, value),
+                "isSubscribed" => mailbox.IsSubscribed == FilterBool(key, value),
                 _ => throw new MethodErrorException("unsupportedFilter", $"'{key}' is not a Mailbox filter condition."),
             };
             if (!ok)
@@ -346,6 +354,13 @@ internal static class MailboxMethods
                 if (!JmapIds.TryParse('M', id, out var mailboxId) || await account.GetMailboxAsync(mailboxId, ct).ConfigureAwait(false) is not { } mailbox)
                 {
                     throw SetErrorException.NotFound();
+                }
+
+                // RFC 8620 §5.3: server-set properties cannot be changed by the client.
+                var serverSet = patch.Select(p => p.Key.Split('/')[0]).Where(ServerSet.Contains).Distinct().ToArray();
+                if (serverSet.Length > 0)
+                {
+                    throw SetErrorException.InvalidProperties($"'{serverSet[0]}' is set by the server.", serverSet);
                 }
 
                 var orders = await SortOrdersAsync(call).ConfigureAwait(false);

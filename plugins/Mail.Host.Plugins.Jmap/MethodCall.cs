@@ -70,12 +70,14 @@ internal sealed class MethodCall(JmapServer server, JmapUser user, string name, 
     public long? OptionalLong(string property)
     {
         var node = Arguments[property];
+        // RFC 8620 §1.3: an Int is from -2^53+1 to 2^53-1.
+        const long MaxInt = (1L << 53) - 1;
         return node switch
         {
             null => null,
-            JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue<long>(out var n) => n,
-            JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) < 9e15 => (long)d,
-            _ => throw MethodErrorException.InvalidArguments($"'{property}' must be an integer."),
+            JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue<long>(out var n) && n is >= -MaxInt and <= MaxInt => n,
+            JsonValue v when v.GetValueKind() == System.Text.Json.JsonValueKind.Number && v.TryGetValue<double>(out var d) && d == Math.Floor(d) && Math.Abs(d) <= MaxInt => (long)d,
+            _ => throw MethodErrorException.InvalidArguments($"'{property}' must be an integer from -2^53+1 to 2^53-1."),
         };
     }
 

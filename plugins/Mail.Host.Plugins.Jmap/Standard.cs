@@ -53,6 +53,43 @@ internal static class Standard
         return (create, update, destroy);
     }
 
+    /// <summary>The collations the session's core capability lists (collationAlgorithms).</summary>
+    public static readonly string[] Collations = ["i;ascii-numeric", "i;ascii-casemap", "i;unicode-casemap"];
+
+    /// <summary>
+    /// Reads one Comparator of a /query sort (RFC 8620 §5.5): <c>property</c> a string, <c>isAscending</c> a boolean
+    /// (default true), <c>collation</c> one the server lists; a wrong shape is invalidArguments, an unknown collation
+    /// unsupportedSort.
+    /// </summary>
+    public static (string Property, bool Ascending) Comparator(JsonNode? item)
+    {
+        if (item is not JsonObject comparator || comparator["property"] is not JsonValue p || !p.TryGetValue<string>(out var property))
+        {
+            throw MethodErrorException.InvalidArguments("Each sort item must be a Comparator with a 'property' (a string).");
+        }
+
+        var ascending = true;
+        if (comparator["isAscending"] is { } a && (a is not JsonValue av || !av.TryGetValue(out ascending)))
+        {
+            throw MethodErrorException.InvalidArguments("A Comparator's 'isAscending' must be a boolean.");
+        }
+
+        if (comparator["collation"] is { } c)
+        {
+            if (c is not JsonValue cv || !cv.TryGetValue<string>(out var collation))
+            {
+                throw MethodErrorException.InvalidArguments("A Comparator's 'collation' must be a string.");
+            }
+
+            if (!Collations.Contains(collation))
+            {
+                throw new MethodErrorException("unsupportedSort", $"The collation '{JmapApi.Shorten(collation)}' is not supported.");
+            }
+        }
+
+        return (property, ascending);
+    }
+
     /// <summary>Builds a /set response.</summary>
     public sealed class SetResult(string accountId, string oldState)
     {
@@ -159,6 +196,11 @@ internal static class Standard
     public static JsonObject QueryChanges(MethodCall call, string oldState, string newState, IReadOnlyCollection<string> changed, IReadOnlyList<string> current)
     {
         var maxChanges = call.OptionalLong("maxChanges");
+        if (maxChanges is <= 0)
+        {
+            throw MethodErrorException.InvalidArguments("'maxChanges' must be a positive integer.");
+        }
+
         var changedSet = changed.ToHashSet(StringComparer.Ordinal);
         var added = new JsonArray();
         for (var i = 0; i < current.Count; i++)
