@@ -523,7 +523,7 @@ internal static class EmailMethods
         }
     }
 
-    /// <summary>HTML-escapes a text and wraps each occurrence of a term (whole or prefix of a word, without case) in mark.</summary>
+    /// <summary>HTML-escapes a text and wraps each occurrence of a term (whole or prefix of a word, without case) in mark; null when no term occurs.</summary>
     public static string? Highlight(string? text, IReadOnlyList<string> terms)
     {
         if (text is null || terms.Count == 0)
@@ -551,6 +551,7 @@ internal static class EmailMethods
             }
         }
 
-        return any ? builder.ToString() : WebUtility.HtmlEncode(text);
+        // RFC 8621 §5: a subject or preview the filter's text does not match is null.
+        return any ? builder.ToString() : null;
     }
 }
