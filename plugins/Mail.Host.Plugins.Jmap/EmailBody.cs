@@ -379,7 +379,7 @@ internal static class EmailBody
         {
             try
             {
-                _ = MimeKit.Utils.CharsetUtils.GetEncoding(charset);
+                _ = part.GetText(charset);
             }
             catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
             {
@@ -392,11 +392,11 @@ internal static class EmailBody
             return false;
         }
 
-        if (part.ContentTransferEncoding == ContentEncoding.Base64)
+        if (part.ContentTransferEncoding == ContentEncoding.Base64 && part.Content.Stream is { CanSeek: true } content)
         {
             using var encoded = new MemoryStream();
-            part.Content.Stream.Position = 0;
-            part.Content.Stream.CopyTo(encoded);
+            content.Position = 0;
+            content.CopyTo(encoded);
             foreach (var b in encoded.GetBuffer().AsSpan(0, (int)encoded.Length))
             {
                 if (!(b is (byte)'+' or (byte)'/' or (byte)'=' or (byte)'\r' or (byte)'\n' or (byte)' ' or (byte)'\t' || char.IsAsciiLetterOrDigit((char)b)))

@@ -102,7 +102,7 @@ public sealed class Rfc8621EmailImportTests(DeploymentFixture fixture)
         Assert.Equal("Parsed subject", email["subject"]!.GetValue<string>());
         Assert.Equal("Parsed subject", email["header:Subject:asText"]!.GetValue<string>());
         Assert.Equal("p@elsewhere.test", email["from"]![0]!["email"]!.GetValue<string>());
-        Assert.Equal([message.MessageId], Ids(email["messageId"]));
+        Assert.Equal([message.MessageId!], Ids(email["messageId"]));
         var partId = email["textBody"]![0]!["partId"]!.GetValue<string>();
         Assert.StartsWith("parsed body text", email["bodyValues"]![partId]!["value"]!.GetValue<string>());
         Assert.StartsWith("parsed body text", email["preview"]!.GetValue<string>());

@@ -26,7 +26,7 @@ public sealed class Rfc8621EmailQueryTests(DeploymentFixture fixture)
         large.Body = new Multipart("mixed") { new TextPart("plain") { Text = "numbers " + new string('x', 4000) }, attachment };
         var reply = Simple("Re: Apple pie recipe", "more sugar", "mia@elsewhere.test", "amy@example.org", new DateTimeOffset(2026, 1, 20, 0, 0, 0, TimeSpan.Zero));
         reply.InReplyTo = small.MessageId;
-        reply.References.Add(small.MessageId);
+        reply.References.Add(small.MessageId!);
         var smallId = await ImportAsync(client, Bytes(small), inbox, new JsonObject { ["$seen"] = true, ["$flagged"] = true }, "2026-02-01T00:00:00Z");
         var largeId = await ImportAsync(client, Bytes(large), archive, new JsonObject { ["$seen"] = true }, "2026-02-03T00:00:00Z");
         var replyId = await ImportAsync(client, Bytes(reply), inbox, null, "2026-02-02T00:00:00Z");

@@ -138,7 +138,7 @@ public sealed class Rfc8621MailboxTests(DeploymentFixture fixture)
         await ImportAsync(client, original);
         var reply = Simple("Re: Plans");
         reply.InReplyTo = original.MessageId;
-        reply.References.Add(original.MessageId);
+        reply.References.Add(original.MessageId!);
         await ImportAsync(client, reply);
         await ImportAsync(client, Simple("Other"));
         var mailbox = await MailboxAsync(client, inbox);
@@ -159,7 +159,7 @@ public sealed class Rfc8621MailboxTests(DeploymentFixture fixture)
         await ImportAsync(client, original, inbox, new JsonObject { ["$seen"] = true });
         var reply = Simple("Re: Thread across mailboxes");
         reply.InReplyTo = original.MessageId;
-        reply.References.Add(original.MessageId);
+        reply.References.Add(original.MessageId!);
         await ImportAsync(client, reply, archive);
         var mailbox = await MailboxAsync(client, inbox);
         Assert.Equal(0, mailbox["unreadEmails"]!.GetValue<int>());
@@ -178,7 +178,7 @@ public sealed class Rfc8621MailboxTests(DeploymentFixture fixture)
         await ImportAsync(client, original, inbox, new JsonObject { ["$seen"] = true });
         var reply = Simple("Re: Trash rule");
         reply.InReplyTo = original.MessageId;
-        reply.References.Add(original.MessageId);
+        reply.References.Add(original.MessageId!);
         await ImportAsync(client, reply, trash);
         Assert.Equal(0, (await MailboxAsync(client, inbox))["unreadThreads"]!.GetValue<int>());
 
@@ -187,7 +187,7 @@ public sealed class Rfc8621MailboxTests(DeploymentFixture fixture)
         await ImportAsync(client, read, trash, new JsonObject { ["$seen"] = true });
         var unreadElsewhere = Simple("Re: Trash rule two");
         unreadElsewhere.InReplyTo = read.MessageId;
-        unreadElsewhere.References.Add(read.MessageId);
+        unreadElsewhere.References.Add(read.MessageId!);
         await ImportAsync(client, unreadElsewhere, inbox);
         Assert.Equal(1, (await MailboxAsync(client, trash))["unreadThreads"]!.GetValue<int>());
     }

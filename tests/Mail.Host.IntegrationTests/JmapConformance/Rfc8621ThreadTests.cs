@@ -25,9 +25,9 @@ public sealed class Rfc8621ThreadTests(DeploymentFixture fixture)
         var original = Simple("Ordering");
         var reply = Simple("Re: Ordering");
         reply.InReplyTo = original.MessageId;
-        reply.References.Add(original.MessageId);
+        reply.References.Add(original.MessageId!);
         var second = Simple("Re: Ordering");
-        second.References.Add(original.MessageId);
+        second.References.Add(original.MessageId!);
         var replyId = await ImportAsync(client, reply, receivedAt: "2026-03-02T00:00:00Z");
         var originalId = await ImportAsync(client, original, receivedAt: "2026-03-01T00:00:00Z");
         var secondId = await ImportAsync(client, second, receivedAt: "2026-03-03T00:00:00Z");
@@ -46,7 +46,7 @@ public sealed class Rfc8621ThreadTests(DeploymentFixture fixture)
         byInReplyTo.InReplyTo = original.MessageId;
         var byReferences = Simple("RE: Joined");
         byReferences.References.Add("unrelated@test");
-        byReferences.References.Add(original.MessageId);
+        byReferences.References.Add(original.MessageId!);
         var a = await ImportAsync(client, original);
         var b = await ImportAsync(client, byInReplyTo);
         var c = await ImportAsync(client, byReferences);
@@ -75,7 +75,7 @@ public sealed class Rfc8621ThreadTests(DeploymentFixture fixture)
         var original = Simple("Budget");
         var changed = Simple("Holiday party");
         changed.InReplyTo = original.MessageId;
-        changed.References.Add(original.MessageId);
+        changed.References.Add(original.MessageId!);
         var a = await ImportAsync(client, original);
         var b = await ImportAsync(client, changed);
         Assert.NotEqual(await ThreadOfAsync(client, a), await ThreadOfAsync(client, b));
