@@ -275,7 +275,8 @@ internal static class EmailBody
     public static (List<MessagePart> Text, List<MessagePart> Html, List<MessagePart> Attachments) Lists(MessagePart root)
     {
         List<MessagePart> text = [], html = [], attachments = [];
-        Parse(IsMultipart(root) ? root.Children : [root], IsMultipart(root) ? root.MediaSubtype : "mixed", false, html, text, attachments);
+        // As RFC 8621 §4.1.4's algorithm starts: the root as the one part of a multipart/mixed, so a multipart/alternative root is "in alternative".
+        Parse([root], "mixed", false, html, text, attachments);
         return (text, html, attachments);
     }
 

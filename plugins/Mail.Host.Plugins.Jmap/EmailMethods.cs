@@ -459,8 +459,16 @@ internal static class EmailMethods
         var current = await QueryIdsAsync(call).ConfigureAwait(false);
         if (call.OptionalBool("collapseThreads", false))
         {
-            // The email that stands for a thread can change when another email of it changes: report every result too.
-            changed = [.. changed.Concat(current).Distinct()];
+            // The email that stands for a thread can change when another email of it changes: report every result
+            // too, and every email of the threads that changed, so a former representative is removed.
+            var siblings = new List<string>();
+            var touched = await call.Account.GetEmailsAsync([.. changes.CreatedEmails.Concat(changes.UpdatedEmails).Distinct()], call.CancellationToken).ConfigureAwait(false);
+            foreach (var thread in touched.Select(e => e.ThreadId).Distinct())
+            {
+                siblings.AddRange((await call.Account.GetThreadAsync(thread, call.CancellationToken).ConfigureAwait(false)).Select(JmapIds.Email));
+            }
+
+            changed = [.. changed.Concat(current).Concat(siblings).Distinct()];
         }
 
         return Standard.QueryChanges(call, since, changes.NewState, changed, current);

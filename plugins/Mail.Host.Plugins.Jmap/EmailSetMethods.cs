@@ -55,7 +55,7 @@ internal static class EmailSetMethods
                     ["keywords"] = new JsonObject(email.Keywords.Select(k => KeyValuePair.Create(k, (JsonNode?)true))),
                     ["mailboxIds"] = new JsonObject(email.Mailboxes.Select(m => KeyValuePair.Create(JmapIds.Mailbox(m.MailboxId), (JsonNode?)true))),
                 };
-                var patch = (JsonObject)node!;
+                var patch = LowercaseKeywordPaths((JsonObject)node!);
                 foreach (var (key, _) in patch)
                 {
                     var top = key.Split('/')[0];
@@ -108,6 +108,23 @@ internal static class EmailSetMethods
         }
 
         return result.ToJson(await account.GetStateAsync(ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Keywords are case-insensitive (RFC 8621 §4.1.1) and kept lowercase: a patch path <c>keywords/$Seen</c> names <c>$seen</c>.</summary>
+    private static JsonObject LowercaseKeywordPaths(JsonObject patch)
+    {
+        if (!patch.Any(p => p.Key.StartsWith("keywords/", StringComparison.Ordinal) && p.Key != p.Key.ToLowerInvariant()))
+        {
+            return patch;
+        }
+
+        var result = new JsonObject();
+        foreach (var (key, value) in patch)
+        {
+            result[key.StartsWith("keywords/", StringComparison.Ordinal) ? key.ToLowerInvariant() : key] = value?.DeepClone();
+        }
+
+        return result;
     }
 
     private static SetErrorException MapError(MailException ex) => ex.Code switch

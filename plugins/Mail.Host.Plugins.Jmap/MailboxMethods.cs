@@ -487,6 +487,12 @@ internal static class MailboxMethods
 
                 if (!JsonNode.DeepEquals(before["name"], current["name"]) || !JsonNode.DeepEquals(before["parentId"], current["parentId"]))
                 {
+                    if (mailbox.Role == MailboxRole.Inbox)
+                    {
+                        // Its myRights say mayRename false: the Inbox keeps its name and place.
+                        throw new SetErrorException("forbidden", "The Inbox cannot be renamed or moved.");
+                    }
+
                     var name = ReadName(current["name"], separator);
                     var parentName = await ParentNameAsync(call, current["parentId"]).ConfigureAwait(false);
                     var full = parentName is null ? name : parentName + separator + name;

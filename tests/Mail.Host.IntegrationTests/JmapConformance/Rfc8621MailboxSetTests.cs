@@ -66,7 +66,7 @@ public sealed class Rfc8621MailboxSetTests(DeploymentFixture fixture)
         using var client = await server.NewUserAsync();
         if (name == "NAME_TOO_LONG")
         {
-            var max = client.Session["capabilities"]!["urn:ietf:params:jmap:mail"]!["maxSizeMailboxName"]!.GetValue<int>();
+            var max = client.Session["accounts"]![client.AccountId]!["accountCapabilities"]!["urn:ietf:params:jmap:mail"]!["maxSizeMailboxName"]!.GetValue<int>();
             name = new string('n', max + 1);
         }
 
