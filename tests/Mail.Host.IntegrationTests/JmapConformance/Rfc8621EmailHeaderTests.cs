@@ -233,4 +233,36 @@ public sealed class Rfc8621EmailHeaderTests(DeploymentFixture fixture)
         var subject = email["headers"]!.AsArray().First(h => h!["name"]!.GetValue<string>() == "Subject")!;
         Assert.Equal(" =?UTF-8?B?R3LDvMOfZQ==?= and\r\n folded words", subject["value"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task S4_2_without_properties_the_rfc_default_properties_and_body_properties_are_returned()
+    {
+        // RFC 8621 §4.2: properties and bodyProperties default to the lists the RFC gives.
+        var (client, id) = await ImportMessageAsync(fixture);
+        using var _ = client;
+        var result = await client.OkAsync("Email/get", new JsonObject { ["ids"] = new JsonArray(id) });
+        var email = result["list"]![0]!.AsObject();
+        string[] expected =
+        [
+            "id", "blobId", "threadId", "mailboxIds", "keywords", "size", "receivedAt", "messageId", "inReplyTo", "references", "sender", "from",
+            "to", "cc", "bcc", "replyTo", "subject", "sentAt", "hasAttachment", "preview", "bodyValues", "textBody", "htmlBody", "attachments",
+        ];
+        Assert.Equal(expected.Order(), Keys(email).Order());
+        Assert.Equal(
+            new[] { "partId", "blobId", "size", "name", "type", "charset", "disposition", "cid", "language", "location" }.Order(),
+            Keys(email["textBody"]![0]).Order());
+    }
+
+    [Fact]
+    public async Task S4_1_3_all_works_with_a_parsed_form()
+    {
+        var server = await JmapTestServer.GetAsync(fixture);
+        using var client = await server.NewUserAsync();
+        var id = await ImportAsync(client, Crlf("From: a@elsewhere.test\nResent-To: one@example.org\nResent-To: Two <two@example.org>\nSubject: Resent\n\nbody\n"));
+        var email = await EmailAsync(client, id, ["header:Resent-To:asAddresses:all"]);
+        var all = email["header:Resent-To:asAddresses:all"]!.AsArray();
+        Assert.Equal(2, all.Count);
+        Assert.Equal("one@example.org", all[0]![0]!["email"]!.GetValue<string>());
+        Assert.Equal("Two", all[1]![0]!["name"]!.GetValue<string>());
+    }
 }

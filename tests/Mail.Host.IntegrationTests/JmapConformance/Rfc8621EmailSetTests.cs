@@ -301,4 +301,29 @@ public sealed class Rfc8621EmailSetTests(DeploymentFixture fixture)
         Assert.StartsWith("Ünïcödé ✓ zzz", email["bodyValues"]![partId]!["value"]!.GetValue<string>());
         Assert.Equal("utf-8", email["textBody"]![0]!["charset"]!.GetValue<string>(), ignoreCase: true);
     }
+
+    [Fact]
+    public async Task S4_6_a_draft_with_a_bad_keyword_or_an_unknown_property_is_invalidProperties()
+    {
+        var (client, drafts) = await ClientAsync();
+        using var __ = client;
+        var draft = Draft(drafts);
+        draft["keywords"] = new JsonObject { ["bad keyword"] = true };
+        var (_, error) = await CreateEmailAsync(client, draft);
+        Assert.Equal("invalidProperties", error?["type"]?.GetValue<string>());
+        Assert.Contains("keywords", Ids(error!["properties"]));
+        draft = Draft(drafts);
+        draft["threadId"] = "T1";
+        (_, error) = await CreateEmailAsync(client, draft);
+        Assert.Equal("invalidProperties", error?["type"]?.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task S4_6_a_stale_ifInState_is_stateMismatch_and_changes_nothing()
+    {
+        var (client, drafts) = await ClientAsync();
+        using var __ = client;
+        Assert.Equal("stateMismatch", await client.ErrorAsync("Email/set", new JsonObject { ["ifInState"] = "stale", ["create"] = new JsonObject { ["d"] = Draft(drafts) } }));
+        Assert.Equal(0, (await MailboxAsync(client, drafts))["totalEmails"]!.GetValue<int>());
+    }
 }
