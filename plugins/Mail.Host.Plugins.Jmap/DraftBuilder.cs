@@ -70,14 +70,20 @@ internal static class DraftBuilder
         {
             if (key.StartsWith("header:", StringComparison.Ordinal))
             {
-                var parts = key.Split(':');
-                if (parts.Length != 2 || value is not JsonValue v || !v.TryGetValue<string>(out var raw) || raw.Contains('\n'))
+                var name = key.Split(':')[1];
+                if (ConvenienceHeaders.FirstOrDefault(c => c.Header.Equals(name, StringComparison.OrdinalIgnoreCase) && input.ContainsKey(c.Property)) is { Property: not null } both)
                 {
-                    throw SetErrorException.InvalidProperties($"'{key}' must be header:Name with a string value.", key);
+                    throw SetErrorException.InvalidProperties($"The {both.Header} header is given both as '{key}' and as '{both.Property}'.", key, both.Property);
                 }
 
-                message.Headers.Add(parts[1], raw.Trim());
+                AddHeaders(message.Headers, key, value);
             }
+        }
+
+        var bodyKeys = new[] { "textBody", "htmlBody", "attachments" }.Where(k => input[k] is not null).ToList();
+        if (input["bodyStructure"] is not null && bodyKeys.Count > 0)
+        {
+            throw SetErrorException.InvalidProperties("bodyStructure cannot be given together with textBody, htmlBody or attachments.", ["bodyStructure", .. bodyKeys]);
         }
 
         var bodyValues = input["bodyValues"] as JsonObject ?? [];
@@ -163,6 +169,7 @@ internal static class DraftBuilder
                 multipart.Add(await PartAsync(call, sub as JsonObject ?? throw SetErrorException.InvalidProperties("subParts must be objects.", "bodyStructure"), bodyValues).ConfigureAwait(false));
             }
 
+            AddPartHeaders(multipart, part);
             return multipart;
         }
 
@@ -186,7 +193,7 @@ internal static class DraftBuilder
         else if (EmailSetMethods.StringProperty(part, "blobId") is { } blobId)
         {
             var bytes = await call.Server.Blobs.ReadAsync(call.User, call.Request.ResolveId(blobId), call.Server.Options.MaxSizeUpload, call.CancellationToken).ConfigureAwait(false)
-                ?? throw new SetErrorException("blobNotFound", $"There is no blob '{JmapApi.Shorten(blobId)}' in this account.");
+                ?? throw new SetErrorException("blobNotFound", $"There is no blob '{JmapApi.Shorten(blobId)}' in this account.") { NotFoundIds = [blobId] };
             entity = new MimePart(contentType.MediaType, contentType.MediaSubtype)
             {
                 Content = new MimeContent(new MemoryStream(bytes)),
@@ -223,6 +230,120 @@ internal static class DraftBuilder
             entity.ContentLocation = uri;
         }
 
+        AddPartHeaders(entity, part);
         return entity;
+    }
+
+    /// <summary>The header fields each convenience property sets: a create may not give both (RFC 8621 §4.6).</summary>
+    private static readonly (string Property, string Header)[] ConvenienceHeaders =
+    [
+        ("from", "From"), ("to", "To"), ("cc", "Cc"), ("bcc", "Bcc"), ("replyTo", "Reply-To"), ("sender", "Sender"), ("subject", "Subject"),
+        ("sentAt", "Date"), ("messageId", "Message-ID"), ("inReplyTo", "In-Reply-To"), ("references", "References"),
+    ];
+
+    private static void AddPartHeaders(MimeEntity entity, JsonObject part)
+    {
+        foreach (var (key, value) in part)
+        {
+            if (key.StartsWith("header:", StringComparison.Ordinal))
+            {
+                var name = key.Split(':')[1];
+                if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase) || name.Equals("Content-Disposition", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw SetErrorException.InvalidProperties($"'{key}' would clash with the part's type or disposition.", key);
+                }
+
+                AddHeaders(entity.Headers, key, value);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds the header fields of a <c>header:Name[:asForm][:all]</c> property (RFC 8621 §4.1.2, §4.6); the
+    /// Content-Transfer-Encoding field is the server's to choose and cannot be given.
+    /// </summary>
+    private static void AddHeaders(HeaderList headers, string key, JsonNode? value)
+    {
+        var parts = key.Split(':');
+        var all = parts.Length > 2 && parts[^1] == "all";
+        var form = parts.Length > 2 && parts[2] != "all" ? parts[2] : "asRaw";
+        if (!EmailBody.IsHeaderProperty(key) || parts.Length > (all ? 4 : 3))
+        {
+            throw SetErrorException.InvalidProperties($"'{JmapApi.Shorten(key)}' is not a header property.", key);
+        }
+
+        var name = parts[1];
+        if (name.Equals("Content-Transfer-Encoding", StringComparison.OrdinalIgnoreCase))
+        {
+            throw SetErrorException.InvalidProperties("The Content-Transfer-Encoding header field cannot be given: the server chooses it.", key);
+        }
+
+        if (value is null)
+        {
+            return;
+        }
+
+        var values = all ? value as JsonArray ?? throw SetErrorException.InvalidProperties($"'{key}' must be an array.", key) : new JsonArray(value.DeepClone());
+        foreach (var item in values)
+        {
+            headers.Add(HeaderOf(name, form, item, key));
+        }
+    }
+
+    private static Header HeaderOf(string name, string form, JsonNode? value, string key)
+    {
+        try
+        {
+            string raw;
+            switch (form)
+            {
+                case "asText" when value is JsonValue v && v.TryGetValue<string>(out var text):
+                    return new Header(System.Text.Encoding.UTF8, name, text);
+                case "asAddresses" when value is JsonArray addresses:
+                    raw = string.Join(", ", addresses.Select(a => Address(a, key)));
+                    break;
+                case "asGroupedAddresses" when value is JsonArray groups:
+                    raw = string.Join(", ", groups.Select(g => g is JsonObject group && group["addresses"] is JsonArray members
+                        ? group["name"] is JsonValue n && n.TryGetValue<string>(out var groupName)
+                            ? new GroupAddress(groupName, members.Select(m => MailboxAddress.Parse(Address(m, key)))).ToString(true)
+                            : string.Join(", ", members.Select(m => Address(m, key)))
+                        : throw SetErrorException.InvalidProperties($"'{key}' must hold EmailAddressGroup objects.", key)));
+                    break;
+                case "asMessageIds" when value is JsonArray ids:
+                    raw = string.Join(' ', ids.Select(i => "<" + i!.GetValue<string>() + ">"));
+                    break;
+                case "asDate" when value is JsonValue d && d.TryGetValue<string>(out var dateText)
+                    && DateTimeOffset.TryParse(dateText, CultureInfo.InvariantCulture, DateTimeStyles.None, out var date):
+                    raw = MimeKit.Utils.DateUtils.FormatDate(date);
+                    break;
+                case "asURLs" when value is JsonArray urls:
+                    raw = string.Join(", ", urls.Select(u => "<" + u!.GetValue<string>() + ">"));
+                    break;
+                case "asRaw" when value is JsonValue r && r.TryGetValue<string>(out var rawText) && !rawText.Contains('\n'):
+                    raw = rawText.Trim();
+                    break;
+                default:
+                    throw SetErrorException.InvalidProperties($"'{JmapApi.Shorten(key)}' has a value of the wrong form.", key);
+            }
+
+            var header = new Header(name, string.Empty);
+            header.SetRawValue(System.Text.Encoding.UTF8.GetBytes(" " + raw + "\r\n"));
+            return header;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw SetErrorException.InvalidProperties($"'{JmapApi.Shorten(key)}' has a value that is not valid.", key);
+        }
+    }
+
+    private static string Address(JsonNode? node, string key)
+    {
+        if (node is not JsonObject address || address["email"] is not JsonValue e || !e.TryGetValue<string>(out var email) || !MailboxAddress.TryParse(email, out var parsed))
+        {
+            throw SetErrorException.InvalidProperties($"'{JmapApi.Shorten(key)}' holds an address that is not valid.", key);
+        }
+
+        parsed.Name = address["name"] is JsonValue n && n.TryGetValue<string>(out var name) ? name : null;
+        return parsed.ToString(true);
     }
 }

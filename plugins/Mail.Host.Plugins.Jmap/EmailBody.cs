@@ -23,8 +23,25 @@ internal static class EmailBody
 
     public static string Type(MessagePart part) => part.MediaType + "/" + part.MediaSubtype;
 
-    /// <summary>Estimates the decoded size from the encoded one (base64 is 3/4; quoted-printable is taken as is).</summary>
-    public static long DecodedSize(MessagePart part) => part.TransferEncoding == "base64" ? part.BodySize * 3 / 4 : part.BodySize;
+    /// <summary>Estimates the decoded size from the encoded one (base64 is 3/4 without its line breaks; quoted-printable is taken as is).</summary>
+    public static long DecodedSize(MessagePart part) => part.TransferEncoding == "base64" ? (part.BodySize - (part.BodySize / 78 * 2)) * 3 / 4 : part.BodySize;
+
+    /// <summary>Parts up to this encoded size are decoded to give their exact size; larger ones are estimated.</summary>
+    private const long ExactSizeLimit = 1024 * 1024;
+
+    /// <summary>
+    /// RFC 8621 §4.1.4 size: "the size, in octets, of the raw data after content transfer decoding", the length of the
+    /// part's download: exact for a base64 or quoted-printable part up to <see cref="ExactSizeLimit"/>.
+    /// </summary>
+    public static async Task<long> DecodedSizeAsync(IMailAccount account, ulong emailId, MessagePart part, CancellationToken cancellationToken)
+    {
+        if (part.TransferEncoding is not ("base64" or "quoted-printable") || part.MediaType == "message" || part.BodySize > ExactSizeLimit)
+        {
+            return DecodedSize(part);
+        }
+
+        return (await JmapBlobs.DecodePartAsync(account, emailId, part, cancellationToken).ConfigureAwait(false))?.LongLength ?? DecodedSize(part);
+    }
 
     public static async Task<JsonObject> PartAsync(IMailAccount account, ulong emailId, MessagePart part, IReadOnlyCollection<string> properties, bool recurse, CancellationToken cancellationToken)
     {
@@ -40,7 +57,7 @@ internal static class EmailBody
                     obj[property] = IsMultipart(part) ? null : JmapBlobs.PartBlobId(emailId, PartId(part));
                     break;
                 case "size":
-                    obj[property] = IsMultipart(part) ? 0 : DecodedSize(part);
+                    obj[property] = IsMultipart(part) ? 0 : await DecodedSizeAsync(account, emailId, part, cancellationToken).ConfigureAwait(false);
                     break;
                 case "headers":
                     obj[property] = await PartHeadersAsync(account, emailId, part, cancellationToken).ConfigureAwait(false);
@@ -148,7 +165,41 @@ internal static class EmailBody
             rest.RemoveAt(rest.Count - 1);
         }
 
-        return rest.Count == 0 || (rest.Count == 1 && rest[0] is "asRaw" or "asText" or "asAddresses" or "asGroupedAddresses" or "asMessageIds" or "asDate" or "asURLs");
+        return rest.Count == 0 || (rest.Count == 1 && FormAllowed(parts[1], rest[0]));
+    }
+
+    private static readonly HashSet<string> TextHeaders = new(["Subject", "Comments", "Keywords", "List-Id"], StringComparer.OrdinalIgnoreCase);
+
+    private static readonly HashSet<string> AddressHeaders = new(
+        ["From", "Sender", "Reply-To", "To", "Cc", "Bcc", "Resent-From", "Resent-Sender", "Resent-Reply-To", "Resent-To", "Resent-Cc", "Resent-Bcc"], StringComparer.OrdinalIgnoreCase);
+
+    private static readonly HashSet<string> MessageIdHeaders = new(["Message-ID", "In-Reply-To", "References", "Resent-Message-ID"], StringComparer.OrdinalIgnoreCase);
+
+    private static readonly HashSet<string> DateHeaders = new(["Date", "Resent-Date"], StringComparer.OrdinalIgnoreCase);
+
+    private static readonly HashSet<string> UrlHeaders = new(["List-Help", "List-Unsubscribe", "List-Subscribe", "List-Post", "List-Owner", "List-Archive"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The header fields RFC 5322 and RFC 2369 define (and List-Id): each allows only the forms RFC 8621 §4.1.2 lists for it.</summary>
+    private static readonly HashSet<string> KnownHeaders = new(
+        [.. TextHeaders, .. AddressHeaders, .. MessageIdHeaders, .. DateHeaders, .. UrlHeaders, "Return-Path", "Received"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Whether a parsed form may be asked of a header field (RFC 8621 §4.1.2): asRaw always; the others for the fields
+    /// the RFC names and for any field RFC 5322 and RFC 2369 do not define.
+    /// </summary>
+    public static bool FormAllowed(string name, string form)
+    {
+        var unknown = !KnownHeaders.Contains(name);
+        return form switch
+        {
+            "asRaw" => true,
+            "asText" => unknown || TextHeaders.Contains(name),
+            "asAddresses" or "asGroupedAddresses" => unknown || AddressHeaders.Contains(name),
+            "asMessageIds" => unknown || MessageIdHeaders.Contains(name),
+            "asDate" => unknown || DateHeaders.Contains(name),
+            "asURLs" => unknown || UrlHeaders.Contains(name),
+            _ => false,
+        };
     }
 
     public static JsonNode? HeaderProperty(HeaderList headers, string property)
@@ -224,7 +275,8 @@ internal static class EmailBody
     public static (List<MessagePart> Text, List<MessagePart> Html, List<MessagePart> Attachments) Lists(MessagePart root)
     {
         List<MessagePart> text = [], html = [], attachments = [];
-        Parse(IsMultipart(root) ? root.Children : [root], IsMultipart(root) ? root.MediaSubtype : "mixed", false, html, text, attachments);
+        // As RFC 8621 §4.1.4's algorithm starts: the root as the one part of a multipart/mixed, so a multipart/alternative root is "in alternative".
+        Parse([root], "mixed", false, html, text, attachments);
         return (text, html, attachments);
     }
 
@@ -311,6 +363,67 @@ internal static class EmailBody
         }
     }
 
+    /// <summary>
+    /// RFC 8621 §4.1.4 isEncodingProblem: an unknown transfer encoding or charset, base64 with characters outside its
+    /// alphabet, or bytes that are not valid in the part's UTF-8 charset.
+    /// </summary>
+    private static bool HasEncodingProblem(TextPart part)
+    {
+        if (part.Headers[HeaderId.ContentTransferEncoding] is { } cte
+            && cte.Trim().ToLowerInvariant() is not ("7bit" or "8bit" or "binary" or "base64" or "quoted-printable" or "x-uuencode" or "uuencode" or "x-uue"))
+        {
+            return true;
+        }
+
+        var charset = part.ContentType.Charset;
+        if (charset is not null)
+        {
+            try
+            {
+                _ = part.GetText(charset);
+            }
+            catch (Exception ex) when (ex is NotSupportedException or ArgumentException)
+            {
+                return true;
+            }
+        }
+
+        if (part.Content is null)
+        {
+            return false;
+        }
+
+        if (part.ContentTransferEncoding == ContentEncoding.Base64 && part.Content.Stream is { CanSeek: true } content)
+        {
+            using var encoded = new MemoryStream();
+            content.Position = 0;
+            content.CopyTo(encoded);
+            foreach (var b in encoded.GetBuffer().AsSpan(0, (int)encoded.Length))
+            {
+                if (!(b is (byte)'+' or (byte)'/' or (byte)'=' or (byte)'\r' or (byte)'\n' or (byte)' ' or (byte)'\t' || char.IsAsciiLetterOrDigit((char)b)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        if (charset is null || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            using var decoded = new MemoryStream();
+            part.Content.DecodeTo(decoded);
+            try
+            {
+                _ = new UTF8Encoding(false, true).GetString(decoded.GetBuffer(), 0, (int)decoded.Length);
+            }
+            catch (DecoderFallbackException)
+            {
+                return charset is not null;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The decoded text of a text part, cut to <paramref name="maxBytes"/> UTF-8 bytes (0: no cut).</summary>
     public static async Task<JsonObject> BodyValueAsync(IMailAccount account, ulong emailId, MessagePart part, int maxBytes, CancellationToken cancellationToken)
     {
@@ -322,6 +435,7 @@ internal static class EmailBody
             using var stream = new MemoryStream(raw);
             var entity = await MimeEntity.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
             text = entity is TextPart textPart ? textPart.Text : string.Empty;
+            problem = entity is TextPart checkedPart && HasEncodingProblem(checkedPart);
         }
         catch (FormatException)
         {

@@ -456,8 +456,16 @@ internal static class EmailMethods
         var current = await QueryIdsAsync(call).ConfigureAwait(false);
         if (call.OptionalBool("collapseThreads", false))
         {
-            // The email that stands for a thread can change when another email of it changes: report every result too.
-            changed = [.. changed.Concat(current).Distinct()];
+            // The email that stands for a thread can change when another email of it changes: report every result
+            // too, and every email of the threads that changed, so a former representative is removed.
+            var siblings = new List<string>();
+            var touched = await call.Account.GetEmailsAsync([.. changes.CreatedEmails.Concat(changes.UpdatedEmails).Distinct()], call.CancellationToken).ConfigureAwait(false);
+            foreach (var thread in touched.Select(e => e.ThreadId).Distinct())
+            {
+                siblings.AddRange((await call.Account.GetThreadAsync(thread, call.CancellationToken).ConfigureAwait(false)).Select(JmapIds.Email));
+            }
+
+            changed = [.. changed.Concat(current).Concat(siblings).Distinct()];
         }
 
         return Standard.QueryChanges(call, since, changes.NewState, changed, current);
@@ -520,7 +528,7 @@ internal static class EmailMethods
         }
     }
 
-    /// <summary>HTML-escapes a text and wraps each occurrence of a term (whole or prefix of a word, without case) in mark.</summary>
+    /// <summary>HTML-escapes a text and wraps each occurrence of a term (whole or prefix of a word, without case) in mark; null when no term occurs.</summary>
     public static string? Highlight(string? text, IReadOnlyList<string> terms)
     {
         if (text is null || terms.Count == 0)
@@ -548,6 +556,7 @@ internal static class EmailMethods
             }
         }
 
-        return any ? builder.ToString() : WebUtility.HtmlEncode(text);
+        // RFC 8621 §5: a subject or preview the filter's text does not match is null.
+        return any ? builder.ToString() : null;
     }
 }

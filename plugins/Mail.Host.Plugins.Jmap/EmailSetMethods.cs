@@ -55,7 +55,7 @@ internal static class EmailSetMethods
                     ["keywords"] = new JsonObject(email.Keywords.Select(k => KeyValuePair.Create(k, (JsonNode?)true))),
                     ["mailboxIds"] = new JsonObject(email.Mailboxes.Select(m => KeyValuePair.Create(JmapIds.Mailbox(m.MailboxId), (JsonNode?)true))),
                 };
-                var patch = (JsonObject)node!;
+                var patch = LowercaseKeywordPaths((JsonObject)node!);
                 foreach (var (key, _) in patch)
                 {
                     var top = key.Split('/')[0];
@@ -108,6 +108,23 @@ internal static class EmailSetMethods
         }
 
         return result.ToJson(await account.GetStateAsync(ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Keywords are case-insensitive (RFC 8621 §4.1.1) and kept lowercase: a patch path <c>keywords/$Seen</c> names <c>$seen</c>.</summary>
+    private static JsonObject LowercaseKeywordPaths(JsonObject patch)
+    {
+        if (!patch.Any(p => p.Key.StartsWith("keywords/", StringComparison.Ordinal) && p.Key != p.Key.ToLowerInvariant()))
+        {
+            return patch;
+        }
+
+        var result = new JsonObject();
+        foreach (var (key, value) in patch)
+        {
+            result[key.StartsWith("keywords/", StringComparison.Ordinal) ? key.ToLowerInvariant() : key] = value?.DeepClone();
+        }
+
+        return result;
     }
 
     private static SetErrorException MapError(MailException ex) => ex.Code switch
@@ -278,7 +295,11 @@ internal static class EmailSetMethods
                 buffer.Position = 0;
                 try
                 {
-                    await MimeMessage.LoadAsync(buffer, ct).ConfigureAwait(false);
+                    var message = await MimeMessage.LoadAsync(buffer, ct).ConfigureAwait(false);
+                    if (message.Headers.Count == 0)
+                    {
+                        throw new FormatException("No header fields.");
+                    }
                 }
                 catch (FormatException)
                 {
@@ -331,6 +352,10 @@ internal static class EmailSetMethods
             throw new MethodErrorException("requestTooLarge", $"At most {call.Server.Options.MaxObjectsInGet} blobIds.");
         }
 
+        var properties = call.Properties(EmailMethods.AllProperties, extraKnown: EmailBody.IsHeaderProperty);
+        var fetchAll = call.OptionalBool("fetchAllBodyValues", false);
+        var fetchText = fetchAll || call.OptionalBool("fetchTextBodyValues", false);
+        var fetchHtml = fetchAll || call.OptionalBool("fetchHTMLBodyValues", false);
         var parsed = new JsonObject();
         var notParsable = new JsonArray();
         var notFound = new JsonArray();
@@ -346,7 +371,21 @@ internal static class EmailSetMethods
             try
             {
                 var message = await MimeMessage.LoadAsync(blob.Content, call.CancellationToken).ConfigureAwait(false);
-                parsed[id] = Parsed(message, blob.Size);
+                if (message.Headers.Count == 0)
+                {
+                    throw new FormatException("No header fields.");
+                }
+
+                var full = Parsed(message, blob.Size, fetchText, fetchHtml);
+                var selected = new JsonObject();
+                foreach (var property in properties ?? [.. full.Select(p => p.Key)])
+                {
+                    selected[property] = property.StartsWith("header:", StringComparison.Ordinal)
+                        ? EmailBody.HeaderProperty(message.Headers, property)
+                        : full[property]?.DeepClone();
+                }
+
+                parsed[id] = selected;
             }
             catch (FormatException)
             {
@@ -363,7 +402,7 @@ internal static class EmailSetMethods
         };
     }
 
-    private static JsonObject Parsed(MimeMessage message, long size)
+    private static JsonObject Parsed(MimeMessage message, long size, bool fetchText, bool fetchHtml)
     {
         static JsonNode? Addresses(InternetAddressList list)
             => list.Count == 0 ? null : new JsonArray([.. list.Mailboxes.Select(m => (JsonNode)new JsonObject { ["name"] = string.IsNullOrEmpty(m.Name) ? null : m.Name, ["email"] = m.Address })]);
@@ -391,8 +430,47 @@ internal static class EmailSetMethods
             ["sentAt"] = message.Headers.Contains(HeaderId.Date) ? message.Date.ToString("yyyy-MM-dd'T'HH:mm:ssK", CultureInfo.InvariantCulture) : null,
             ["hasAttachment"] = message.Attachments.Any(),
             ["preview"] = preview.Length > 256 ? preview[..256] : preview,
-            ["bodyValues"] = message.TextBody is null ? new JsonObject() : new JsonObject { ["1"] = new JsonObject { ["value"] = message.TextBody, ["isEncodingProblem"] = false, ["isTruncated"] = false } },
+            ["bodyValues"] = BodyValues(message, fetchText, fetchHtml),
+            ["textBody"] = message.TextBody is not null ? new JsonArray(BodyPart("1", "text/plain", message.TextBody)) : message.HtmlBody is not null ? new JsonArray(BodyPart("2", "text/html", message.HtmlBody)) : new JsonArray(),
+            ["htmlBody"] = message.HtmlBody is not null ? new JsonArray(BodyPart("2", "text/html", message.HtmlBody)) : message.TextBody is not null ? new JsonArray(BodyPart("1", "text/plain", message.TextBody)) : new JsonArray(),
+            ["attachments"] = new JsonArray([.. message.Attachments.Select(a => (JsonNode)new JsonObject
+            {
+                ["partId"] = null,
+                ["blobId"] = null,
+                ["type"] = a.ContentType.MimeType.ToLowerInvariant(),
+                ["name"] = a is MimePart part ? part.FileName : a.ContentType.Name,
+                ["disposition"] = a.ContentDisposition?.Disposition,
+            })]),
         };
+    }
+
+    /// <summary>
+    /// The text and HTML body of a parsed message as two parts: "1" the text body, "2" the HTML body (a parsed blob
+    /// is not stored, so its parts have no blobId).
+    /// </summary>
+    private static JsonObject BodyPart(string partId, string type, string text) => new()
+    {
+        ["partId"] = partId,
+        ["blobId"] = null,
+        ["size"] = System.Text.Encoding.UTF8.GetByteCount(text),
+        ["type"] = type,
+        ["charset"] = "utf-8",
+    };
+
+    private static JsonObject BodyValues(MimeMessage message, bool fetchText, bool fetchHtml)
+    {
+        var values = new JsonObject();
+        if (fetchText && message.TextBody is { } text)
+        {
+            values["1"] = new JsonObject { ["value"] = text, ["isEncodingProblem"] = false, ["isTruncated"] = false };
+        }
+
+        if (fetchHtml && message.HtmlBody is { } html)
+        {
+            values["2"] = new JsonObject { ["value"] = html, ["isEncodingProblem"] = false, ["isTruncated"] = false };
+        }
+
+        return values;
     }
 
     /// <summary>Reads a string property or null.</summary>

@@ -36,9 +36,17 @@ internal sealed class SetErrorException(string type, string? description = null,
 {
     public string Type { get; } = type;
 
+    /// <summary>The blob ids a blobNotFound error names (RFC 8621 §4.6: "SHOULD have a notFound property").</summary>
+    public IReadOnlyList<string>? NotFoundIds { get; init; }
+
     public JsonObject ToJson()
     {
         var error = new JsonObject { ["type"] = Type };
+        if (NotFoundIds is { Count: > 0 })
+        {
+            error["notFound"] = new JsonArray([.. NotFoundIds.Select(id => (JsonNode)id)]);
+        }
+
         if (Message != Type)
         {
             error["description"] = Message;

@@ -49,7 +49,7 @@ internal static class MailboxMethods
         _ => 10,
     };
 
-    private static async Task<JsonObject> ToJsonAsync(MethodCall call, Mailbox mailbox, Dictionary<ulong, long> orders, IReadOnlyCollection<string>? properties)
+    private static async Task<JsonObject> ToJsonAsync(MethodCall call, Mailbox mailbox, Dictionary<ulong, long> orders, IReadOnlyCollection<string>? properties, UnreadCounts? unread = null)
     {
         var role = Role(mailbox.Role);
         var obj = new JsonObject
@@ -60,7 +60,7 @@ internal static class MailboxMethods
             ["role"] = role.Length == 0 ? null : role,
             ["sortOrder"] = orders.TryGetValue(mailbox.Id, out var order) ? order : DefaultSortOrder(mailbox.Role),
             ["totalEmails"] = mailbox.TotalMessages,
-            ["unreadEmails"] = mailbox.UnseenMessages,
+            ["unreadEmails"] = unread is null ? mailbox.UnseenMessages : unread.Emails.GetValueOrDefault(mailbox.Id),
             ["myRights"] = new JsonObject
             {
                 ["mayReadItems"] = true,
@@ -81,8 +81,7 @@ internal static class MailboxMethods
             var account = call.Account;
             obj["totalThreads"] = mailbox.TotalMessages == 0 ? 0
                 : (await account.QueryEmailsAsync(new MailFilter.InMailbox(mailbox.Id), null, collapseThreads: true, call.CancellationToken).ConfigureAwait(false)).Count;
-            obj["unreadThreads"] = mailbox.UnseenMessages == 0 ? 0
-                : (await account.QueryEmailsAsync(MailFilter.AllOf(new MailFilter.InMailbox(mailbox.Id), MailFilter.NotKeyword(MailKeywords.Seen)), null, collapseThreads: true, call.CancellationToken).ConfigureAwait(false)).Count;
+            obj["unreadThreads"] = unread?.Threads.GetValueOrDefault(mailbox.Id) ?? 0;
         }
 
         return Standard.Select(obj, properties);
@@ -96,13 +95,16 @@ internal static class MailboxMethods
         var state = await JmapStates.MailboxStateAsync(call.Server, call.User.AccountId, call.CancellationToken).ConfigureAwait(false);
         var mailboxes = await call.Account.GetMailboxesAsync(call.CancellationToken).ConfigureAwait(false);
         var orders = await SortOrdersAsync(call).ConfigureAwait(false);
+        var unread = properties is null || properties.Contains("unreadEmails") || properties.Contains("unreadThreads")
+            ? await UnreadCounts.BuildAsync(call.Account, mailboxes, call.CancellationToken).ConfigureAwait(false)
+            : null;
         var list = new JsonArray();
         var notFound = new JsonArray();
         if (ids is null)
         {
             foreach (var mailbox in mailboxes)
             {
-                list.Add(await ToJsonAsync(call, mailbox, orders, properties).ConfigureAwait(false));
+                list.Add(await ToJsonAsync(call, mailbox, orders, properties, unread).ConfigureAwait(false));
             }
         }
         else
@@ -116,7 +118,7 @@ internal static class MailboxMethods
                 }
                 else
                 {
-                    list.Add(await ToJsonAsync(call, mailbox, orders, properties).ConfigureAwait(false));
+                    list.Add(await ToJsonAsync(call, mailbox, orders, properties, unread).ConfigureAwait(false));
                 }
             }
         }
@@ -170,6 +172,25 @@ internal static class MailboxMethods
             matching = matching.Where(m => Matches(m, filter, separator));
         }
 
+        if (call.OptionalBool("filterAsTree", false) && call.Arguments["filter"] is not null)
+        {
+            // RFC 8621 §2.3: with filterAsTree a mailbox is only included if all of its ancestors are too.
+            var matched = matching.Select(m => m.Id).ToHashSet();
+            var byId = mailboxes.ToDictionary(m => m.Id);
+            matching = matching.Where(m =>
+            {
+                for (var parent = m.ParentId; parent is { } p; parent = byId.TryGetValue(p, out var up) ? up.ParentId : null)
+                {
+                    if (!matched.Contains(p))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }).ToList();
+        }
+
         var sorted = matching.ToList();
         var comparers = new List<Comparison<Mailbox>>();
         if (call.Arguments["sort"] is { } sortNode)
@@ -208,6 +229,11 @@ internal static class MailboxMethods
 
             return a.Id.CompareTo(b.Id);
         });
+        if (call.OptionalBool("sortAsTree", false))
+        {
+            sorted = AsTree(sorted);
+        }
+
         return [.. sorted.Select(m => JmapIds.Mailbox(m.Id))];
     }
 
@@ -216,6 +242,94 @@ internal static class MailboxMethods
 
     private static bool FilterBool(string key, JsonNode? value)
         => value is JsonValue v && v.TryGetValue<bool>(out var b) ? b : throw MethodErrorException.InvalidArguments($"The filter condition '{key}' must be a boolean.");
+
+    /// <summary>RFC 8621 §2.3 sortAsTree: each mailbox right after its parent, siblings in the sorted order; a mailbox whose parent is not in the list is a root.</summary>
+    private static List<Mailbox> AsTree(List<Mailbox> sorted)
+    {
+        var present = sorted.Select(m => m.Id).ToHashSet();
+        var children = sorted.Where(m => m.ParentId is { } p && present.Contains(p)).GroupBy(m => m.ParentId!.Value).ToDictionary(g => g.Key, g => g.ToList());
+        var result = new List<Mailbox>(sorted.Count);
+        void Visit(Mailbox mailbox)
+        {
+            result.Add(mailbox);
+            foreach (var child in children.GetValueOrDefault(mailbox.Id) ?? [])
+            {
+                Visit(child);
+            }
+        }
+
+        foreach (var root in sorted.Where(m => m.ParentId is not { } p || !present.Contains(p)))
+        {
+            Visit(root);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The unreadEmails and unreadThreads of every mailbox (RFC 8621 §2): an email is unread with neither $seen nor
+    /// $draft; a thread is unread in a mailbox holding one of its emails when an email of it is unread, where an email
+    /// only in the trash does not count for other mailboxes and an email not in the trash does not count for the trash.
+    /// Built from the account's unread emails and their threads, once per call.
+    /// </summary>
+    private sealed class UnreadCounts
+    {
+        public Dictionary<ulong, int> Emails { get; } = [];
+
+        public Dictionary<ulong, int> Threads { get; } = [];
+
+        public static async Task<UnreadCounts> BuildAsync(IMailAccount account, IReadOnlyList<Mailbox> mailboxes, CancellationToken ct)
+        {
+            var counts = new UnreadCounts();
+            if (mailboxes.All(m => m.UnseenMessages == 0))
+            {
+                return counts;
+            }
+
+            var trash = mailboxes.FirstOrDefault(m => m.Role == MailboxRole.Trash)?.Id;
+            var ids = await account.QueryEmailsAsync(MailFilter.AllOf(MailFilter.NotKeyword(MailKeywords.Seen), MailFilter.NotKeyword(MailKeywords.Draft)), null, false, ct).ConfigureAwait(false);
+            if (ids.Count == 0)
+            {
+                return counts;
+            }
+
+            var trashThreads = new HashSet<ulong>();
+            var otherThreads = new HashSet<ulong>();
+            foreach (var email in await account.GetEmailsAsync(ids, ct).ConfigureAwait(false))
+            {
+                var boxes = email.Mailboxes.Select(m => m.MailboxId).Distinct().ToList();
+                foreach (var box in boxes)
+                {
+                    counts.Emails[box] = counts.Emails.GetValueOrDefault(box) + 1;
+                }
+
+                if (trash is { } t && boxes.Contains(t))
+                {
+                    trashThreads.Add(email.ThreadId);
+                }
+
+                if (boxes.Any(b => b != trash))
+                {
+                    otherThreads.Add(email.ThreadId);
+                }
+            }
+
+            foreach (var thread in trashThreads.Union(otherThreads))
+            {
+                var members = await account.GetThreadAsync(thread, ct).ConfigureAwait(false);
+                var boxes = (await account.GetEmailsAsync(members, ct).ConfigureAwait(false)).SelectMany(e => e.Mailboxes.Select(m => m.MailboxId)).ToHashSet();
+                foreach (var box in boxes)
+                {
+                    if (box == trash ? trashThreads.Contains(thread) : otherThreads.Contains(thread))
+                    {
+                        counts.Threads[box] = counts.Threads.GetValueOrDefault(box) + 1;
+                    }
+                }
+            }
+
+            return counts;
+        }
+    }
 
     private static bool Matches(Mailbox mailbox, JsonObject filter, char separator)
     {
@@ -351,6 +465,15 @@ internal static class MailboxMethods
             try
             {
                 var patch = (JsonObject)node!;
+                foreach (var (key, _) in patch)
+                {
+                    // A path into a property that is not there is an invalidPatch (below); a whole property that cannot be set is invalidProperties.
+                    if (!key.Contains('/') && key is not ("name" or "parentId" or "role" or "sortOrder" or "isSubscribed"))
+                    {
+                        throw SetErrorException.InvalidProperties($"'{JmapApi.Shorten(key)}' cannot be set.", key);
+                    }
+                }
+
                 if (!JmapIds.TryParse('M', id, out var mailboxId) || await account.GetMailboxAsync(mailboxId, ct).ConfigureAwait(false) is not { } mailbox)
                 {
                     throw SetErrorException.NotFound();
@@ -379,6 +502,12 @@ internal static class MailboxMethods
 
                 if (!JsonNode.DeepEquals(before["name"], current["name"]) || !JsonNode.DeepEquals(before["parentId"], current["parentId"]))
                 {
+                    if (mailbox.Role == MailboxRole.Inbox)
+                    {
+                        // Its myRights say mayRename false: the Inbox keeps its name and place.
+                        throw new SetErrorException("forbidden", "The Inbox cannot be renamed or moved.");
+                    }
+
                     var name = ReadName(current["name"], separator);
                     var parentName = await ParentNameAsync(call, current["parentId"]).ConfigureAwait(false);
                     var full = parentName is null ? name : parentName + separator + name;

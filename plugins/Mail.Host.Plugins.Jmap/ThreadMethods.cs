@@ -46,14 +46,18 @@ internal static class ThreadMethods
             throw new MethodErrorException("cannotCalculateChanges", "The state is too old or not one this server gave.");
         }
 
+        var created = new List<string>();
         var updated = new List<string>();
         var destroyed = new List<string>();
+        var createdEmails = changes.CreatedEmails.ToHashSet();
         foreach (var thread in changes.UpdatedThreads)
         {
             var emails = await call.Account.GetThreadAsync(thread, call.CancellationToken).ConfigureAwait(false);
-            (emails.Count == 0 ? destroyed : updated).Add(JmapIds.Thread(thread));
+
+            // A thread all of whose emails are new since the state is new itself.
+            (emails.Count == 0 ? destroyed : emails.All(createdEmails.Contains) ? created : updated).Add(JmapIds.Thread(thread));
         }
 
-        return Standard.ChangesResult(call, since, changes.NewState, changes.HasMoreChanges, [], updated, destroyed);
+        return Standard.ChangesResult(call, since, changes.NewState, changes.HasMoreChanges, created, updated, destroyed);
     }
 }

@@ -805,6 +805,23 @@ public abstract partial class MailEngineConformance : IAsyncLifetime
         Assert.Equal(unrelated.EmailId, emails[2].ThreadId);
     }
 
+    /// <summary>A message that arrives after a reply naming it joins the reply's thread (same normalized subject).</summary>
+    /// <returns>A task that completes with the test.</returns>
+    [Fact]
+    public async Task A_message_arriving_after_its_reply_joins_the_replys_thread()
+    {
+        var account = Engine.OpenAccount(1);
+        var inbox = await InboxAsync(account);
+        var reply = await account.AppendAsync(inbox.Id, new MemoryStream(MailTestMessages.Simple("Re: Dinner", messageId: "r@x", inReplyTo: "o@x")));
+        var original = await account.AppendAsync(inbox.Id, new MemoryStream(MailTestMessages.Simple("Dinner", messageId: "o@x")));
+        var stranger = await account.AppendAsync(inbox.Id, new MemoryStream(MailTestMessages.Simple("Something else", messageId: "s@x", inReplyTo: "o@x")));
+        var emails = await account.GetEmailsAsync([reply.EmailId, original.EmailId, stranger.EmailId]);
+
+        Assert.Equal(reply.EmailId, emails[0].ThreadId);
+        Assert.Equal(reply.EmailId, emails[1].ThreadId);
+        Assert.Equal(stranger.EmailId, emails[2].ThreadId);
+    }
+
     /// <summary>Malformed messages are stored byte for byte and described without an exception.</summary>
     /// <param name="sample">The name of the sample.</param>
     /// <returns>A task that completes with the test.</returns>

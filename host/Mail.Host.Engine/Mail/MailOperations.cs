@@ -304,20 +304,27 @@ internal static class MailOperations
     }
 
     /// <summary>
-    /// The simple JMAP threading rule: a message whose In-Reply-To or References names a known message with the same
-    /// normalized subject joins that message's thread; any other starts its own.
+    /// The simple JMAP threading rule: a message whose Message-ID, In-Reply-To or References names a known message
+    /// (or one an earlier message referred to) with the same normalized subject joins that message's thread; any other
+    /// starts its own. The message ids it refers to that are not known yet are linked to its thread too, so a
+    /// message arriving after its reply joins the reply's thread.
     /// </summary>
     private static async ValueTask<ulong> ResolveThreadAsync(AccountTransaction t, MessageEnvelope envelope, ulong emailId, CancellationToken cancellationToken)
     {
         var subject = SubjectHash(envelope.Subject);
         ulong thread = 0;
-        foreach (var reference in envelope.InReplyTo.Concat(envelope.References.Reverse()).Distinct(StringComparer.Ordinal).Take(32))
+        var unknown = new List<string>();
+        IEnumerable<string> own = string.IsNullOrEmpty(envelope.MessageId) ? [] : [envelope.MessageId];
+        foreach (var reference in own.Concat(envelope.InReplyTo).Concat(envelope.References.Reverse()).Distinct(StringComparer.Ordinal).Take(32))
         {
             var value = await t.GetThreadLinkAsync(reference, cancellationToken).ConfigureAwait(false);
-            if (value is { Length: 16 } && BinaryPrimitives.ReadUInt64BigEndian(value.AsSpan(8)) == subject)
+            if (value is null)
+            {
+                unknown.Add(reference);
+            }
+            else if (thread == 0 && value.Length == 16 && BinaryPrimitives.ReadUInt64BigEndian(value.AsSpan(8)) == subject)
             {
                 thread = BinaryPrimitives.ReadUInt64BigEndian(value);
-                break;
             }
         }
 
@@ -326,12 +333,17 @@ internal static class MailOperations
             thread = emailId;
         }
 
+        var link = new byte[16];
+        BinaryPrimitives.WriteUInt64BigEndian(link, thread);
+        BinaryPrimitives.WriteUInt64BigEndian(link.AsSpan(8), subject);
         if (!string.IsNullOrEmpty(envelope.MessageId))
         {
-            var link = new byte[16];
-            BinaryPrimitives.WriteUInt64BigEndian(link, thread);
-            BinaryPrimitives.WriteUInt64BigEndian(link.AsSpan(8), subject);
             t.SetThreadLink(envelope.MessageId, link);
+        }
+
+        foreach (var reference in unknown.Where(r => r != envelope.MessageId))
+        {
+            t.SetThreadLink(reference, link);
         }
 
         return thread;

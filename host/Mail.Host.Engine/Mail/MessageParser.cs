@@ -290,7 +290,13 @@ internal static partial class MessageParser
                     }
 
                     break;
-                case MimeMessagePart { Message: { Body: { } inner } embedded }:
+                case MimeMessagePart { Message: { Body: { } inner } embedded } attached:
+                    // An attached message (not marked inline) is something to download (RFC 8621 §4.1.4 hasAttachment).
+                    if (!string.Equals(attached.ContentDisposition?.Disposition, ContentDisposition.Inline, StringComparison.OrdinalIgnoreCase))
+                    {
+                        hasAttachment = true;
+                    }
+
                     node.Envelope = Envelope(embedded);
                     stack.Push((inner, index, partId.Length == 0 ? "1" : partId));
                     break;
