@@ -148,6 +148,39 @@ public sealed class Rfc8621MailboxTests(DeploymentFixture fixture)
     }
 
     [Fact]
+    public async Task S2_counts_stay_right_in_an_account_with_more_unread_emails_than_are_followed_thread_by_thread()
+    {
+        // Past 500 unread emails the thread counts come from the engine's query view rather than thread by thread.
+        var server = await JmapTestServer.GetAsync(fixture);
+        using var client = await server.NewUserAsync();
+        var inbox = await client.MailboxIdAsync("inbox");
+        const int Threads = 505;
+        await Parallel.ForEachAsync(Enumerable.Range(0, Threads), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (n, _) =>
+        {
+            var original = Simple($"Topic {n}");
+            original.Headers.Add("X-Topic", n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await ImportAsync(client, original, inbox);
+            if (n < 10)
+            {
+                var reply = Simple($"Re: Topic {n}");
+                reply.InReplyTo = original.MessageId;
+                reply.References.Add(original.MessageId!);
+                await ImportAsync(client, reply, inbox);
+            }
+        });
+
+        // One email becomes a draft: no longer unread, and its thread (itself alone) no longer an unread thread.
+        var draft = (await QueryAsync(client, new JsonObject { ["header"] = new JsonArray("X-Topic", "504") }))[0];
+        Assert.Null(await UpdateEmailAsync(client, draft, new JsonObject { ["keywords/$draft"] = true }));
+
+        var mailbox = await MailboxAsync(client, inbox);
+        Assert.Equal(Threads + 10, mailbox["totalEmails"]!.GetValue<int>());
+        Assert.Equal(Threads + 10 - 1, mailbox["unreadEmails"]!.GetValue<int>());
+        Assert.Equal(Threads, mailbox["totalThreads"]!.GetValue<int>());
+        Assert.Equal(Threads - 1, mailbox["unreadThreads"]!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task S2_unreadThreads_counts_a_thread_whose_unread_email_is_in_another_mailbox()
     {
         // RFC 8621 §2: unreadThreads: "Note, the unread Email does not need to be the one in this Mailbox."
