@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Mail.Host.Startup;
 using Mail.Host.Storage;
 using Microsoft.Extensions.Configuration;
@@ -33,6 +35,9 @@ internal sealed class HostManifest
     public TimeSpan ShutdownTimeout { get; private set; } = TimeSpan.FromSeconds(30);
 
     public IReadOnlyList<string> HttpUrls { get; private set; } = [DefaultHttpUrl];
+
+    /// <summary>The certificate the https:// entries of <c>Http:Urls</c> present (<c>Http:CertificatePath</c>, <c>Http:KeyPath</c>); null without one.</summary>
+    public X509Certificate2? HttpCertificate { get; private set; }
 
     /// <summary>Plugins named in the manifest, by id; a plugin not named is disabled.</summary>
     public IReadOnlyDictionary<string, PluginEntry> Plugins { get; private set; } = new Dictionary<string, PluginEntry>();
@@ -92,6 +97,33 @@ internal sealed class HostManifest
             }
 
             manifest.HttpUrls = urls;
+        }
+
+        var certificatePath = configuration["Http:CertificatePath"] is { Length: > 0 } certificate ? manifest.ResolvePath(certificate) : null;
+        var keyPath = configuration["Http:KeyPath"] is { Length: > 0 } key ? manifest.ResolvePath(key) : null;
+        var https = manifest.HttpUrls.FirstOrDefault(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase));
+        if (certificatePath is not null)
+        {
+            try
+            {
+                manifest.HttpCertificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath ?? certificatePath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+            {
+                problems.Add(manifest.Problem(
+                    $"Http:CertificatePath '{certificatePath}'{(keyPath is null ? string.Empty : $" with Http:KeyPath '{keyPath}'")} cannot be loaded: {ex.Message}",
+                    "point Http:CertificatePath at a PEM certificate (its chain may follow) and Http:KeyPath at its PEM private key, or keep both in the one file"));
+            }
+        }
+        else if (keyPath is not null)
+        {
+            problems.Add(manifest.Problem("Http:KeyPath is set without Http:CertificatePath", "set Http:CertificatePath to the PEM certificate the key belongs to"));
+        }
+        else if (https is not null)
+        {
+            problems.Add(manifest.Problem(
+                $"Http:Urls has '{https}', but no certificate is set for it",
+                "set Http:CertificatePath (a PEM certificate) and Http:KeyPath (its PEM private key), or serve http:// on loopback behind a TLS proxy"));
         }
 
         var pluginEntries = new Dictionary<string, PluginEntry>(StringComparer.OrdinalIgnoreCase);

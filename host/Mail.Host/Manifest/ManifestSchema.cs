@@ -11,7 +11,9 @@ internal static class ManifestSchema
             ("DataDirectory", SchemaNode.Value),
             ("ShutdownTimeoutSeconds", SchemaNode.Value))),
         ("Http", SchemaNode.Section(
-            ("Urls", SchemaNode.Array(SchemaNode.Value)))),
+            ("Urls", SchemaNode.Array(SchemaNode.Value)),
+            ("CertificatePath", SchemaNode.Value),
+            ("KeyPath", SchemaNode.Value))),
         ("Plugins", SchemaNode.Map(SchemaNode.Section(
             ("Enabled", SchemaNode.Value),
             ("Settings", SchemaNode.Open)))),

@@ -39,6 +39,13 @@ internal static class MailServer
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(manifest.Configuration);
         builder.WebHost.UseUrls([.. manifest.HttpUrls]);
+        if (manifest.HttpCertificate is { } certificate)
+        {
+            // The slim builder leaves HTTPS out unless asked; https:// URLs then present the manifest's certificate.
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+        }
+
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = manifest.ShutdownTimeout);
         builder.Services.AddSingleton(manifest);
         builder.Services.AddSingleton<MailStores>();
