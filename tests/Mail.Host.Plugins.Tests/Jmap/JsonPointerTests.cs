@@ -41,9 +41,13 @@ public sealed class JsonPointerTests
     public void Fails(string pointer) => Assert.False(JsonPointer.TryEvaluate(Document, pointer, out _));
 
     [Fact]
-    public void The_empty_pointer_is_the_whole_document()
+    public void The_empty_pointer_is_the_whole_document_as_a_copy_that_can_be_placed_in_another_request()
     {
         Assert.True(JsonPointer.TryEvaluate(Document, string.Empty, out var result));
-        Assert.Same(Document, result);
+        Assert.True(JsonNode.DeepEquals(Document, result), result?.ToJsonString());
+
+        // The document belongs to an earlier response; the value is put into the arguments of a later call.
+        Assert.NotSame(Document, result);
+        _ = new JsonObject { ["ids"] = result };
     }
 }
