@@ -6,6 +6,8 @@ using System.Text.Json.Nodes;
 using MailKit.Net.Smtp;
 using MimeKit;
 
+using Mail.Host.IntegrationTests.JmapConformance;
+
 namespace Mail.Host.IntegrationTests;
 
 /// <summary>
@@ -27,14 +29,14 @@ public sealed class JmapPushTests(DeploymentFixture fixture)
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
 
         // The stream opens with the current states.
-        var first = await ReadEventAsync(reader, cancel.Token);
+        var first = await PartAHelpers.ReadEventAsync(reader, cancel.Token);
         Assert.Equal("state", first.Event);
         var initial = first.Data!["changed"]![client.AccountId]!["Email"]!.GetValue<string>();
 
         var watch = Stopwatch.StartNew();
         await SendSmtpAsync(server.SmtpPort, client.Address, "Push me");
         var sent = watch.Elapsed;
-        var next = await ReadEventAsync(reader, cancel.Token);
+        var next = await PartAHelpers.ReadEventAsync(reader, cancel.Token);
         var latency = watch.Elapsed - sent;
         Assert.Equal("state", next.Event);
         Assert.Equal("StateChange", next.Data!["@type"]!.GetValue<string>());
@@ -53,8 +55,8 @@ public sealed class JmapPushTests(DeploymentFixture fixture)
         using (var pinged = await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/jmap/eventsource/?types=*&closeafter=no&ping=1"), HttpCompletionOption.ResponseHeadersRead, cancel.Token))
         {
             using var reader = new StreamReader(await pinged.Content.ReadAsStreamAsync(cancel.Token));
-            Assert.Equal("state", (await ReadEventAsync(reader, cancel.Token)).Event);
-            var ping = await ReadEventAsync(reader, cancel.Token);
+            Assert.Equal("state", (await PartAHelpers.ReadEventAsync(reader, cancel.Token)).Event);
+            var ping = await PartAHelpers.ReadEventAsync(reader, cancel.Token);
             Assert.Equal("ping", ping.Event);
             Assert.Equal(1, ping.Data!["interval"]!.GetValue<int>());
         }
@@ -63,7 +65,7 @@ public sealed class JmapPushTests(DeploymentFixture fixture)
         using var stream = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
         Assert.StartsWith(":", await stream.ReadLineAsync(cancel.Token));
         await server.DeliverAsync(client.Address, "Close after");
-        var change = await ReadEventAsync(stream, cancel.Token);
+        var change = await PartAHelpers.ReadEventAsync(stream, cancel.Token);
         Assert.Equal("state", change.Event);
         var rest = await stream.ReadToEndAsync(cancel.Token);
         Assert.DoesNotContain("event:", rest);
@@ -87,48 +89,48 @@ public sealed class JmapPushTests(DeploymentFixture fixture)
         await socket.ConnectAsync(new Uri(url), cancel.Token);
         Assert.Equal("jmap", socket.SubProtocol);
 
-        await SendAsync(socket, new JsonObject
+        await socket.SendJsonAsync(new JsonObject
         {
             ["@type"] = "Request",
             ["id"] = "r1",
             ["using"] = new JsonArray("urn:ietf:params:jmap:core"),
             ["methodCalls"] = new JsonArray(new JsonArray("Core/echo", new JsonObject { ["ping"] = "pong" }, "c1")),
         }, cancel.Token);
-        var response = await ReceiveAsync(socket, cancel.Token);
+        var response = await socket.ReceiveJsonAsync(cancel.Token);
         Assert.Equal("Response", response["@type"]!.GetValue<string>());
         Assert.Equal("r1", response["requestId"]!.GetValue<string>());
         Assert.Equal("pong", response["methodResponses"]![0]![1]!["ping"]!.GetValue<string>());
 
-        await SendAsync(socket, new JsonObject { ["@type"] = "Request", ["id"] = "r2", ["using"] = new JsonArray("urn:example:unknown"), ["methodCalls"] = new JsonArray() }, cancel.Token);
-        var error = await ReceiveAsync(socket, cancel.Token);
+        await socket.SendJsonAsync(new JsonObject { ["@type"] = "Request", ["id"] = "r2", ["using"] = new JsonArray("urn:example:unknown"), ["methodCalls"] = new JsonArray() }, cancel.Token);
+        var error = await socket.ReceiveJsonAsync(cancel.Token);
         Assert.Equal("RequestError", error["@type"]!.GetValue<string>());
         Assert.Equal("r2", error["requestId"]!.GetValue<string>());
         Assert.Equal("urn:ietf:params:jmap:error:unknownCapability", error["type"]!.GetValue<string>());
 
         await socket.SendAsync(Encoding.UTF8.GetBytes("{not json"), WebSocketMessageType.Text, true, cancel.Token);
-        Assert.Equal("urn:ietf:params:jmap:error:notJSON", (await ReceiveAsync(socket, cancel.Token))["type"]!.GetValue<string>());
+        Assert.Equal("urn:ietf:params:jmap:error:notJSON", (await socket.ReceiveJsonAsync(cancel.Token))["type"]!.GetValue<string>());
 
-        await SendAsync(socket, new JsonObject { ["@type"] = "WebSocketPushEnable", ["dataTypes"] = null }, cancel.Token);
+        await socket.SendJsonAsync(new JsonObject { ["@type"] = "WebSocketPushEnable", ["dataTypes"] = null }, cancel.Token);
 
         // The push is set up once the enable message is read; a request round trip after it makes sure of that.
-        await SendAsync(socket, new JsonObject { ["@type"] = "Request", ["id"] = "r3", ["using"] = new JsonArray("urn:ietf:params:jmap:core"), ["methodCalls"] = new JsonArray() }, cancel.Token);
-        Assert.Equal("r3", (await ReceiveAsync(socket, cancel.Token))["requestId"]!.GetValue<string>());
+        await socket.SendJsonAsync(new JsonObject { ["@type"] = "Request", ["id"] = "r3", ["using"] = new JsonArray("urn:ietf:params:jmap:core"), ["methodCalls"] = new JsonArray() }, cancel.Token);
+        Assert.Equal("r3", (await socket.ReceiveJsonAsync(cancel.Token))["requestId"]!.GetValue<string>());
         var watch = Stopwatch.StartNew();
         await SendSmtpAsync(server.SmtpPort, client.Address, "Over the socket");
         var sent = watch.Elapsed;
-        var push = await ReceiveAsync(socket, cancel.Token);
+        var push = await socket.ReceiveJsonAsync(cancel.Token);
         var latency = watch.Elapsed - sent;
         Assert.Equal("StateChange", push["@type"]!.GetValue<string>());
         Assert.NotNull(push["changed"]![client.AccountId]!["Email"]);
         Assert.NotNull(push["changed"]![client.AccountId]!["EmailDelivery"]);
         Assert.True(latency < TimeSpan.FromSeconds(1), $"StateChange came {latency.TotalMilliseconds:F0} ms after the SMTP transaction");
 
-        await SendAsync(socket, new JsonObject { ["@type"] = "WebSocketPushDisable" }, cancel.Token);
-        await SendAsync(socket, new JsonObject { ["@type"] = "Request", ["id"] = "r4", ["using"] = new JsonArray("urn:ietf:params:jmap:core"), ["methodCalls"] = new JsonArray() }, cancel.Token);
-        Assert.Equal("r4", (await ReceiveAsync(socket, cancel.Token))["requestId"]!.GetValue<string>());
+        await socket.SendJsonAsync(new JsonObject { ["@type"] = "WebSocketPushDisable" }, cancel.Token);
+        await socket.SendJsonAsync(new JsonObject { ["@type"] = "Request", ["id"] = "r4", ["using"] = new JsonArray("urn:ietf:params:jmap:core"), ["methodCalls"] = new JsonArray() }, cancel.Token);
+        Assert.Equal("r4", (await socket.ReceiveJsonAsync(cancel.Token))["requestId"]!.GetValue<string>());
         await server.DeliverAsync(client.Address, "Not pushed");
-        await SendAsync(socket, new JsonObject { ["@type"] = "Request", ["id"] = "r5", ["using"] = new JsonArray("urn:ietf:params:jmap:core"), ["methodCalls"] = new JsonArray() }, cancel.Token);
-        var afterDisable = await ReceiveAsync(socket, cancel.Token);
+        await socket.SendJsonAsync(new JsonObject { ["@type"] = "Request", ["id"] = "r5", ["using"] = new JsonArray("urn:ietf:params:jmap:core"), ["methodCalls"] = new JsonArray() }, cancel.Token);
+        var afterDisable = await socket.ReceiveJsonAsync(cancel.Token);
         Assert.Equal("Response", afterDisable["@type"]!.GetValue<string>());
         Assert.Equal("r5", afterDisable["requestId"]!.GetValue<string>());
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cancel.Token);
@@ -162,50 +164,5 @@ public sealed class JmapPushTests(DeploymentFixture fixture)
         await smtp.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
         await smtp.SendAsync(message);
         await smtp.DisconnectAsync(true);
-    }
-
-    private static async Task<(string? Event, JsonNode? Data)> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
-    {
-        string? name = null;
-        var data = new StringBuilder();
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(cancellationToken) ?? throw new EndOfStreamException("The event stream ended.");
-            if (line.Length == 0)
-            {
-                if (name is null && data.Length == 0)
-                {
-                    continue;
-                }
-
-                return (name, data.Length > 0 ? JsonNode.Parse(data.ToString()) : null);
-            }
-
-            if (line.StartsWith("event:", StringComparison.Ordinal))
-            {
-                name = line[6..].Trim();
-            }
-            else if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                data.Append(line[5..].Trim());
-            }
-        }
-    }
-
-    private static Task SendAsync(ClientWebSocket socket, JsonObject message, CancellationToken cancellationToken)
-        => socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, cancellationToken);
-
-    private static async Task<JsonObject> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(chunk, cancellationToken);
-            buffer.Write(chunk, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return JsonNode.Parse(buffer.ToArray())!.AsObject();
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using MailKit.Net.Smtp;
 using MimeKit;
@@ -29,30 +27,10 @@ public sealed class JmapVacationRemoteTests(DeploymentFixture fixture) : IDispos
     [Fact]
     public async Task A_remote_sender_gets_the_reply_from_the_outbound_queue_with_a_null_sender_once()
     {
-        var port = FreePort(RemoteAddress);
-        var remote = FakeServer.Start(RemoteAddress, port, FakeServer.Recording);
-        owned.Add(remote);
-        var dns = await TestDns.StartAsync(["--mx-host=remote.test,mx.remote.test,10", $"--host-record=mx.remote.test,{RemoteAddress}"]);
-        owned.Add(dns);
-        var deployment = new TestDeployment(fixture);
-        owned.Add(deployment);
-        var dnsServers = new JsonArray(dns.Endpoint);
-        deployment.EditManifest(m =>
-        {
-            m["Server"]!["Hostname"] = "mx.vacation.test";
-            m["Listeners"]!["smtp"]!["DnsServers"] = dnsServers.DeepClone();
-            m["Outbound"] = new JsonObject
-            {
-                ["DnsServers"] = dnsServers.DeepClone(),
-                ["DnsTimeoutSeconds"] = 2,
-                ["Port"] = port,
-                ["RetryIntervalsSeconds"] = new JsonArray(1, 2),
-                ["PollIntervalSeconds"] = 1,
-                ["ConnectTimeoutSeconds"] = 3,
-                ["CommandTimeoutSeconds"] = 3,
-                ["Dkim"] = new JsonObject(),
-            };
-        });
+        var domain = await RemoteMailDomain.StartAsync(fixture, "remote.test", RemoteAddress, "mx.vacation.test");
+        owned.Add(domain);
+        var remote = domain.Mx;
+        var deployment = domain.Deployment;
         var server = await deployment.StartServerAsync(new Dictionary<string, string?> { ["MAILHOST_ADMIN_PASSWORD"] = AdminPassword });
         var mail = new MailClient(server.Http, AdminPassword);
         await mail.AddDomainAsync("vacation.test");
@@ -135,12 +113,5 @@ public sealed class JmapVacationRemoteTests(DeploymentFixture fixture) : IDispos
         }
 
         return seen;
-    }
-
-    private static int FreePort(string address)
-    {
-        using var listener = new TcpListener(IPAddress.Parse(address), 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

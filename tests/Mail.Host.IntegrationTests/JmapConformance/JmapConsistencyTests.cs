@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
-using System.Text;
 using System.Text.Json.Nodes;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -108,16 +107,16 @@ public sealed class JmapConsistencyTests(DeploymentFixture fixture)
         using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         using var response = await client.Http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/jmap/eventsource/?types=Email&closeafter=no&ping=0"), HttpCompletionOption.ResponseHeadersRead, cancel.Token);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancel.Token));
-        var initial = await ReadEventAsync(reader, cancel.Token);
+        var initial = await PartAHelpers.ReadEventAsync(reader, cancel.Token);
         Assert.Equal("state", initial.Event);
 
         using var socket = new ClientWebSocket();
         socket.Options.AddSubProtocol("jmap");
         socket.Options.SetRequestHeader("Authorization", client.Authorization!);
         await socket.ConnectAsync(new Uri(client.Session["capabilities"]!["urn:ietf:params:jmap:websocket"]!["url"]!.GetValue<string>()), cancel.Token);
-        await SendAsync(socket, new JsonObject { ["@type"] = "WebSocketPushEnable", ["dataTypes"] = new JsonArray("Email") }, cancel.Token);
-        await SendAsync(socket, new JsonObject { ["@type"] = "Request", ["id"] = "sync", ["using"] = new JsonArray("urn:ietf:params:jmap:core"), ["methodCalls"] = new JsonArray() }, cancel.Token);
-        Assert.Equal("sync", (await ReceiveAsync(socket, cancel.Token))["requestId"]!.GetValue<string>());
+        await socket.SendJsonAsync(new JsonObject { ["@type"] = "WebSocketPushEnable", ["dataTypes"] = new JsonArray("Email") }, cancel.Token);
+        await socket.SendJsonAsync(new JsonObject { ["@type"] = "Request", ["id"] = "sync", ["using"] = new JsonArray("urn:ietf:params:jmap:core"), ["methodCalls"] = new JsonArray() }, cancel.Token);
+        Assert.Equal("sync", (await socket.ReceiveJsonAsync(cancel.Token))["requestId"]!.GetValue<string>());
 
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse("pusher@elsewhere.test"));
@@ -129,8 +128,8 @@ public sealed class JmapConsistencyTests(DeploymentFixture fixture)
         var watch = Stopwatch.StartNew();
         await smtp.SendAsync(message, cancel.Token);
         var sent = watch.Elapsed;
-        var eventTask = ReadEventAsync(reader, cancel.Token);
-        var socketTask = ReceiveAsync(socket, cancel.Token);
+        var eventTask = PartAHelpers.ReadEventAsync(reader, cancel.Token);
+        var socketTask = socket.ReceiveJsonAsync(cancel.Token);
         var pushed = await eventTask;
         var eventLatency = watch.Elapsed - sent;
         var socketPush = await socketTask;
@@ -146,50 +145,5 @@ public sealed class JmapConsistencyTests(DeploymentFixture fixture)
         // The pushed state is the one Email/get reports.
         Assert.Equal(state, (await client.OkAsync("Email/get", new JsonObject { ["ids"] = new JsonArray() }))["state"]!.GetValue<string>());
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, cancel.Token);
-    }
-
-    private static async Task<(string? Event, JsonNode? Data)> ReadEventAsync(StreamReader reader, CancellationToken cancellationToken)
-    {
-        string? name = null;
-        var data = new StringBuilder();
-        while (true)
-        {
-            var line = await reader.ReadLineAsync(cancellationToken) ?? throw new EndOfStreamException("The event stream ended.");
-            if (line.Length == 0)
-            {
-                if (name is null && data.Length == 0)
-                {
-                    continue;
-                }
-
-                return (name, data.Length > 0 ? JsonNode.Parse(data.ToString()) : null);
-            }
-
-            if (line.StartsWith("event:", StringComparison.Ordinal))
-            {
-                name = line[6..].Trim();
-            }
-            else if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                data.Append(line[5..].Trim());
-            }
-        }
-    }
-
-    private static Task SendAsync(ClientWebSocket socket, JsonObject message, CancellationToken cancellationToken)
-        => socket.SendAsync(Encoding.UTF8.GetBytes(message.ToJsonString()), WebSocketMessageType.Text, true, cancellationToken);
-
-    private static async Task<JsonObject> ReceiveAsync(ClientWebSocket socket, CancellationToken cancellationToken)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        WebSocketReceiveResult result;
-        do
-        {
-            result = await socket.ReceiveAsync(chunk, cancellationToken);
-            buffer.Write(chunk, 0, result.Count);
-        }
-        while (!result.EndOfMessage);
-        return JsonNode.Parse(buffer.ToArray())!.AsObject();
     }
 }

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using static Mail.Host.IntegrationTests.JmapConformance.PartCHelpers;
 
@@ -28,30 +26,10 @@ public sealed class Rfc8621SubmissionRemoteTests(DeploymentFixture fixture) : ID
     [Fact]
     public async Task Rfc8621_7_5_a_remote_recipient_is_queued_and_delivered_to_its_mx_without_the_bcc_header()
     {
-        var port = FreePort(RemoteAddress);
-        var remote = FakeServer.Start(RemoteAddress, port, FakeServer.Recording);
-        owned.Add(remote);
-        var dns = await TestDns.StartAsync(["--mx-host=far.test,mx.far.test,10", $"--host-record=mx.far.test,{RemoteAddress}"]);
-        owned.Add(dns);
-        var deployment = new TestDeployment(fixture);
-        owned.Add(deployment);
-        var dnsServers = new JsonArray(dns.Endpoint);
-        deployment.EditManifest(m =>
-        {
-            m["Server"]!["Hostname"] = "mx.near.test";
-            m["Listeners"]!["smtp"]!["DnsServers"] = dnsServers.DeepClone();
-            m["Outbound"] = new JsonObject
-            {
-                ["DnsServers"] = dnsServers.DeepClone(),
-                ["DnsTimeoutSeconds"] = 2,
-                ["Port"] = port,
-                ["RetryIntervalsSeconds"] = new JsonArray(1, 2),
-                ["PollIntervalSeconds"] = 1,
-                ["ConnectTimeoutSeconds"] = 3,
-                ["CommandTimeoutSeconds"] = 3,
-                ["Dkim"] = new JsonObject(),
-            };
-        });
+        var domain = await RemoteMailDomain.StartAsync(fixture, "far.test", RemoteAddress, "mx.near.test");
+        owned.Add(domain);
+        var remote = domain.Mx;
+        var deployment = domain.Deployment;
         var server = await deployment.StartServerAsync(new Dictionary<string, string?> { ["MAILHOST_ADMIN_PASSWORD"] = AdminPassword });
         var mail = new MailClient(server.Http, AdminPassword);
         await mail.AddDomainAsync("near.test");
@@ -81,12 +59,5 @@ public sealed class Rfc8621SubmissionRemoteTests(DeploymentFixture fixture) : ID
         Assert.Contains("Subject: Across the wire", received.Data, StringComparison.Ordinal);
         Assert.DoesNotContain("\nBcc:", received.Data, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("hidden@far.test", received.Data, StringComparison.OrdinalIgnoreCase);
-    }
-
-    private static int FreePort(string address)
-    {
-        using var listener = new TcpListener(IPAddress.Parse(address), 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
