@@ -8,8 +8,9 @@ namespace Mail.Host.Plugins.InternalDirectory;
 
 /// <summary>
 /// Opens <c>internal</c> directories: accounts, groups and domains kept in the installation's data store and managed
-/// through the admin API (<c>/api/admin/</c>) and the <c>mailhost account|domain|group</c> commands. The manifest
-/// section has no setting besides its type: <c>"Directories": { "internal": { "Type": "internal" } }</c>.
+/// through the admin API (<c>/api/admin/</c>) and the <c>mailhost account|domain|group</c> commands, e.g.
+/// <c>"Directories": { "internal": { "Type": "internal" } }</c>, with the optional settings <c>VerifiedLoginSeconds</c>,
+/// <c>HashMemoryKiB</c> and <c>HashIterations</c>.
 /// </summary>
 public sealed class InternalDirectoryProvider : IDirectoryProvider
 {
@@ -22,6 +23,21 @@ public sealed class InternalDirectoryProvider : IDirectoryProvider
     /// <summary>The setting for how long a verified password is remembered (<see cref="InternalDirectoryOptions.VerifiedLoginLifetime"/>).</summary>
     public const string VerifiedLoginSecondsKey = "VerifiedLoginSeconds";
 
+    /// <summary>The setting for the Argon2id memory cost of new hashes, in KiB (<see cref="InternalDirectoryOptions.HashMemoryKiB"/>).</summary>
+    public const string HashMemoryKiBKey = "HashMemoryKiB";
+
+    /// <summary>The setting for the Argon2id iterations of new hashes (<see cref="InternalDirectoryOptions.HashIterations"/>).</summary>
+    public const string HashIterationsKey = "HashIterations";
+
+    // The ranges the settings accept: Argon2 needs at least 8 KiB per lane; past 4 GiB or 16 passes a login would take
+    // longer than any client waits.
+    private static readonly (string Key, int Minimum, int Maximum, string Meaning)[] Numbers =
+    [
+        (VerifiedLoginSecondsKey, 0, 86_400, "seconds from 0 (hash the password at every login) to 86400"),
+        (HashMemoryKiBKey, 1024, 4 * 1024 * 1024, "KiB from 1024 to 4194304"),
+        (HashIterationsKey, 1, 16, "passes from 1 to 16"),
+    ];
+
     /// <inheritdoc />
     public string Type => DirectoryType;
 
@@ -31,16 +47,19 @@ public sealed class InternalDirectoryProvider : IDirectoryProvider
         ArgumentNullException.ThrowIfNull(context);
         foreach (var child in context.Settings.GetChildren())
         {
-            if (child.Key.Equals(VerifiedLoginSecondsKey, StringComparison.OrdinalIgnoreCase))
+            if (child.Key.Equals("Type", StringComparison.OrdinalIgnoreCase))
             {
-                if (!int.TryParse(child.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds > 86_400)
-                {
-                    yield return $"{VerifiedLoginSecondsKey} is '{child.Value}'; it must be a whole number of seconds from 0 (hash the password at every login) to 86400.";
-                }
+                continue;
             }
-            else if (!child.Key.Equals("Type", StringComparison.OrdinalIgnoreCase))
+
+            var number = Numbers.FirstOrDefault(n => n.Key.Equals(child.Key, StringComparison.OrdinalIgnoreCase));
+            if (number.Key is null)
             {
-                yield return $"'{child.Key}' is not a setting of an internal directory, whose settings are Type and {VerifiedLoginSecondsKey}: its accounts, groups and domains live in the data store and are managed with mailhost account, domain and group.";
+                yield return $"'{child.Key}' is not a setting of an internal directory, whose settings are Type, {string.Join(", ", Numbers.Select(n => n.Key))}: its accounts, groups and domains live in the data store and are managed with mailhost account, domain and group.";
+            }
+            else if (!int.TryParse(child.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < number.Minimum || value > number.Maximum)
+            {
+                yield return $"{number.Key} is '{child.Value}'; it must be a whole number of {number.Meaning}.";
             }
         }
     }
@@ -63,7 +82,12 @@ public sealed class InternalDirectoryProvider : IDirectoryProvider
                 ? TimeSpan.FromSeconds(seconds)
                 : new InternalDirectoryOptions().VerifiedLoginLifetime,
             InitialAdminPassword = Environment.GetEnvironmentVariable(AdminPasswordVariable) is { Length: > 0 } password ? password : null,
+            HashMemoryKiB = Setting(context, HashMemoryKiBKey) ?? new InternalDirectoryOptions().HashMemoryKiB,
+            HashIterations = Setting(context, HashIterationsKey) ?? new InternalDirectoryOptions().HashIterations,
         };
         return await DataStoreDirectory.OpenAsync(stores.Data, options, logger, cancellationToken).ConfigureAwait(false);
     }
+
+    private static int? Setting(DirectoryContext context, string key)
+        => int.TryParse(context.Settings[key], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
 }

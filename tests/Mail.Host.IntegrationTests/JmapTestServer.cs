@@ -53,6 +53,10 @@ public sealed class JmapTestServer
             {
                 ["MAILHOST_ADMIN_PASSWORD"] = AdminPassword,
                 ["MAILHOST__Plugins__jmap__Settings__AllowHttpPushToLoopback"] = "true",
+
+                // Every test makes an account of its own: at the default Argon2id cost the hashing alone took minutes.
+                ["MAILHOST__Directories__internal__HashMemoryKiB"] = "1024",
+                ["MAILHOST__Directories__internal__HashIterations"] = "1",
             });
             shared = new JmapTestServer(deployment, server);
             await shared.Mail.AddDomainAsync("example.org");
